@@ -1,0 +1,173 @@
+/**
+ * One job's record: what was asked, its process, its output ring, its status, and a pulse that wakes
+ * whoever waits on it when anything changes.
+ *
+ * @since 0.1.0
+ */
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import type * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import { InvalidArgument } from "./domain/errors.js"
+import type { JobDetails, JobStatus, JobSummary, StdinMode } from "./domain/JobInfo.js"
+import type { Position, StreamName } from "./OutputBuffer.js"
+import { OutputBuffer } from "./OutputBuffer.js"
+import type { ExitInfo, JobProcess } from "./Spawner.js"
+
+/**
+ * What a job was started with; `restart` starts a new job from the same spec.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JobSpec {
+  readonly command: string
+  /** Absolute working directory. */
+  readonly cwd: string
+  /** Variables added to the inherited environment. */
+  readonly env: Readonly<Record<string, string>>
+  readonly timeout: Option.Option<Duration.Duration>
+  readonly stdin: StdinMode
+}
+
+/**
+ * Why the runtime stopped a job; decides its final status whatever the process does while dying.
+ *
+ * @internal
+ */
+export type StopReason = "killed" | "timed_out"
+
+/**
+ * A wake-up that many fibers can wait on; each `fire` releases every current waiter. A new deferred is made
+ * only when someone has looked at the current one, so an unobserved job pays nothing per chunk.
+ *
+ * @internal
+ */
+export class Pulse {
+  private current: Deferred.Deferred<void> | undefined
+
+  /** An effect that completes at the next `fire` after this call. */
+  next(): Effect.Effect<void> {
+    this.current ??= Deferred.unsafeMake<void>(FiberId.none)
+    return Deferred.await(this.current)
+  }
+
+  fire(): void {
+    const current = this.current
+    if (current === undefined) return
+    this.current = undefined
+    Deferred.unsafeDone(current, Exit.void)
+  }
+}
+
+/**
+ * The mutable state of one job, owned by the `JobManager`.
+ *
+ * @internal
+ */
+export class Job {
+  readonly buffer: OutputBuffer
+  readonly pulse = new Pulse()
+  /** Set once the process has started. */
+  process: JobProcess | undefined
+  exit: ExitInfo | undefined
+  endedAt: Date | undefined
+  stopReason: StopReason | undefined
+  /** The scope that owns the process; closing it stops the process group. */
+  scope: Scope.CloseableScope | undefined
+
+  constructor(
+    readonly id: string,
+    readonly spec: JobSpec,
+    readonly startedAt: Date,
+    outputCap: number
+  ) {
+    this.buffer = new OutputBuffer(outputCap)
+  }
+
+  /** Whether the shell is still alive; a job holds a concurrency slot until then. */
+  get processRunning(): boolean {
+    return this.exit === undefined
+  }
+
+  get status(): JobStatus {
+    if (this.stopReason !== undefined) return this.stopReason
+    if (this.exit === undefined) return "running"
+    return this.exit.code === 0 ? "completed" : "failed"
+  }
+
+  append(stream: StreamName, chunk: Uint8Array): void {
+    this.buffer.append(stream, chunk)
+    this.pulse.fire()
+  }
+
+  summary(): JobSummary {
+    return {
+      id: this.id,
+      status: this.status,
+      command: this.spec.command,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt ?? null,
+      exitCode: this.exit?.code ?? null
+    }
+  }
+
+  details(now: number, stdinOpen: boolean): JobDetails {
+    const buffer = this.buffer
+    return {
+      ...this.summary(),
+      signal: this.exit?.signal ?? null,
+      pid: this.process?.pid ?? 0,
+      cwd: this.spec.cwd,
+      durationMs: Math.max(0, (this.endedAt?.getTime() ?? now) - this.startedAt.getTime()),
+      timeoutMs: this.spec.timeout._tag === "Some" ? Duration.toMillis(this.spec.timeout.value) : null,
+      stdin: this.spec.stdin,
+      stdinOpen,
+      stdoutBytes: buffer.bytesSeen("stdout"),
+      stderrBytes: buffer.bytesSeen("stderr"),
+      droppedStdoutBytes: buffer.bytesDropped("stdout"),
+      droppedStderrBytes: buffer.bytesDropped("stderr"),
+      retainedBytes: buffer.retained
+    }
+  }
+
+  /** An opaque cursor for a position in this job's output. */
+  cursorAt(position: Position): string {
+    return `${this.id.slice(0, 8)}:${position.stdout}:${position.stderr}`
+  }
+
+  /** Reads a cursor given back by a caller, checking that it belongs to this job and is not ahead of it. */
+  parseCursor(cursor: string): Effect.Effect<Position, InvalidArgument> {
+    const match = /^([0-9a-f]{8}):(\d+):(\d+)$/.exec(cursor)
+    if (match === null) {
+      return Effect.fail(
+        new InvalidArgument({
+          argument: "cursor",
+          reason: `${JSON.stringify(cursor)} is not a cursor. Pass the cursor value returned by a previous call, or omit it.`
+        })
+      )
+    }
+    if (match[1] !== this.id.slice(0, 8)) {
+      return Effect.fail(
+        new InvalidArgument({
+          argument: "cursor",
+          reason: `the cursor ${JSON.stringify(cursor)} belongs to another job. Use a cursor returned for job ${this.id}.`
+        })
+      )
+    }
+    const position = { stdout: Number(match[2]), stderr: Number(match[3]) }
+    const seen = this.buffer.position
+    if (position.stdout > seen.stdout || position.stderr > seen.stderr) {
+      return Effect.fail(
+        new InvalidArgument({
+          argument: "cursor",
+          reason: `the cursor ${JSON.stringify(cursor)} is ahead of the job's output. Use a cursor returned for this job.`
+        })
+      )
+    }
+    return Effect.succeed(position)
+  }
+}

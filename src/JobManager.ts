@@ -1,0 +1,599 @@
+/**
+ * The `JobManager` service: the registry of jobs and every operation on them. Each job is a fiber in the
+ * manager's scope; closing that scope stops every job (SIGTERM, grace, SIGKILL) before it finishes closing.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as FiberMap from "effect/FiberMap"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { randomUUID } from "node:crypto"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import {
+  CommandRejected,
+  InputNotAccepted,
+  InvalidArgument,
+  JobLimitReached,
+  JobNotFound,
+  JobNotRunning,
+  SpawnFailed,
+  StdinClosed
+} from "./domain/errors.js"
+import { JobEvent } from "./domain/JobEvent.js"
+import type { JobDetails, JobSummary, OutputView, StdinMode, TailView, WaitReason, WaitResult } from "./domain/JobInfo.js"
+import { Job, type JobSpec } from "./Job.js"
+import { JobConfig } from "./JobConfig.js"
+import { compilePattern, LineScanner, readSince, tail as tailView } from "./JobOutput.js"
+import * as NodeSpawner from "./NodeSpawner.js"
+import type { Position } from "./OutputBuffer.js"
+import { type SignalName, Spawner } from "./Spawner.js"
+import { stopGroup, stopJob, supervise } from "./Supervisor.js"
+import { toText } from "./TextView.js"
+
+/**
+ * How to start a job.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExecuteOptions {
+  /** Run by the shell as `<shell> -c <command>`: pipes, `&&` and `$VAR` work. */
+  readonly command: string
+  /** Working directory; a relative one is resolved against the configured working directory. */
+  readonly cwd?: string | undefined
+  /** Variables added to the inherited environment. */
+  readonly env?: Readonly<Record<string, string>> | undefined
+  /** Time limit; `null` for none; omitted for the configured default. */
+  readonly timeout?: Duration.DurationInput | null | undefined
+  /** `"null"` gives the job end-of-file on stdin, so a program that asks a question does not hang. */
+  readonly stdin?: StdinMode | undefined
+}
+
+/**
+ * How to read output.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OutputOptions {
+  /** Return only output after this cursor (from an earlier result). */
+  readonly cursor?: string | undefined
+  /** Keep only lines matching this pattern. */
+  readonly filter?: string | RegExp | undefined
+  /** Keep only the newest text up to this many bytes. */
+  readonly maxBytes?: number | undefined
+  /** Keep ANSI escape sequences and carriage returns. */
+  readonly raw?: boolean | undefined
+}
+
+/**
+ * How to wait.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitOptions {
+  /** Longest wait; default 30 seconds. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Return as soon as a line of new output matches this pattern. */
+  readonly until?: string | RegExp | undefined
+  /** New output is what comes after this cursor; default: what arrives after the call. */
+  readonly cursor?: string | undefined
+  /** New output is everything since the job started (when no cursor is given). */
+  readonly fromStart?: boolean | undefined
+  readonly maxBytes?: number | undefined
+  readonly raw?: boolean | undefined
+}
+
+/**
+ * How to send input and collect the reply.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InteractOptions {
+  /** Return as soon as the reply matches this pattern. */
+  readonly until?: string | RegExp | undefined
+  /** Longest wait for the reply; default 5 seconds. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Return once no output arrived for this long (after the write); default 500 ms. */
+  readonly idle?: Duration.DurationInput | undefined
+  /** Close stdin after writing (end-of-file). */
+  readonly eof?: boolean | undefined
+  /** Append a newline when the input lacks one; default true. */
+  readonly newline?: boolean | undefined
+  readonly maxBytes?: number | undefined
+  readonly raw?: boolean | undefined
+}
+
+/**
+ * What `kill` did: `signalled` when a specific signal was sent once (no escalation).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type KillResult = "killed" | "signalled" | "already_terminated" | "not_found"
+
+const DEFAULT_WAIT = Duration.seconds(30)
+const DEFAULT_INTERACT_TIMEOUT = Duration.seconds(5)
+const DEFAULT_INTERACT_IDLE = Duration.millis(500)
+/** Input is handed to the process in pieces this big, so a stalled reader is noticed within a bound. */
+const INPUT_PIECE = 16 * 1024
+/** Events kept for a subscriber that has not read them yet; beyond this the oldest are dropped. */
+const EVENT_BUFFER = 512
+
+/** Signals `kill` accepts by name. */
+const signalNames = new Set(Object.keys(os.constants.signals))
+
+/**
+ * The job runtime's operations.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class JobManager extends Context.Tag("mcp-background-job/JobManager")<
+  JobManager,
+  {
+    /** Starts a job; fails if the command is refused, the limit is reached or the process cannot start. */
+    readonly execute: (
+      options: ExecuteOptions
+    ) => Effect.Effect<JobDetails, CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument>
+    /** Every job, newest first. */
+    readonly list: Effect.Effect<ReadonlyArray<JobSummary>>
+    readonly status: (id: string) => Effect.Effect<JobDetails, JobNotFound>
+    readonly output: (id: string, options?: OutputOptions) => Effect.Effect<OutputView, JobNotFound | InvalidArgument>
+    /** Both streams as one text, in the order the bytes arrived (what a terminal would have shown). */
+    readonly transcript: (id: string, options?: { readonly raw?: boolean | undefined }) => Effect.Effect<string, JobNotFound>
+    /** The last `lines` lines (1 to 1000) of each stream. */
+    readonly tail: (
+      id: string,
+      lines: number,
+      options?: { readonly raw?: boolean | undefined }
+    ) => Effect.Effect<TailView, JobNotFound | InvalidArgument>
+    /** Writes to the job's stdin and returns the output that arrived after the write. */
+    readonly interact: (
+      id: string,
+      input: string,
+      options?: InteractOptions
+    ) => Effect.Effect<WaitResult, JobNotFound | JobNotRunning | StdinClosed | InputNotAccepted | InvalidArgument>
+    /** Stops a job (SIGTERM to its group, SIGKILL after the grace period) without waiting; or sends one signal. */
+    readonly kill: (id: string, options?: { readonly signal?: string | undefined }) => Effect.Effect<KillResult, InvalidArgument>
+    /** Waits until the job ends, `until` matches new output, or the timeout passes. */
+    readonly wait: (id: string, options?: WaitOptions) => Effect.Effect<WaitResult, JobNotFound | InvalidArgument>
+    /** Stops the job if it runs (and waits until its group is gone), then starts its command again. */
+    readonly restart: (
+      id: string
+    ) => Effect.Effect<JobDetails, JobNotFound | CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument>
+    /** Job events; each subscriber has its own bounded buffer, and the oldest events go when it falls behind. */
+    readonly events: Stream.Stream<JobEvent>
+  }
+>() {
+  /**
+   * The manager with an explicit configuration; needs a `Spawner`.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static layer(config: JobConfig): Layer.Layer<JobManager, ConfigError.ConfigError, Spawner> {
+    return Layer.scoped(JobManager, make(config))
+  }
+
+  /**
+   * The manager configured through Effect's `Config` (the `MCP_BG_*` names, from the environment unless
+   * another `ConfigProvider` is set); needs a `Spawner`.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static get layerConfig(): Layer.Layer<JobManager, ConfigError.ConfigError, Spawner> {
+    return Layer.unwrapEffect(Effect.map(JobConfig.config, (config) => JobManager.layer(config)))
+  }
+
+  /**
+   * The manager with real processes: `layer(config)` with the live `Spawner` included.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static layerNode(config: JobConfig = JobConfig.make()): Layer.Layer<JobManager, ConfigError.ConfigError> {
+    return JobManager.layer(config).pipe(Layer.provide(NodeSpawner.layer))
+  }
+}
+
+const notFound = (id: string) => new JobNotFound({ jobId: id })
+
+const validateEnv = (env: Readonly<Record<string, string>>): Either.Either<void, InvalidArgument> => {
+  for (const [name, value] of Object.entries(env)) {
+    if (name === "" || name.includes("=") || name.includes("\0")) {
+      return Either.left(
+        new InvalidArgument({ argument: "env", reason: `${JSON.stringify(name)} is not a valid variable name (no "=", no NUL, not empty).` })
+      )
+    }
+    if (typeof value !== "string" || value.includes("\0")) {
+      return Either.left(
+        new InvalidArgument({ argument: "env", reason: `the value of ${name} must be a string without NUL characters.` })
+      )
+    }
+  }
+  return Either.right(undefined)
+}
+
+/** The environment a job starts with: the server's, plus the job's own variables. */
+const jobEnvironment = (extra: Readonly<Record<string, string>>): Record<string, string> => {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined) env[name] = value
+  }
+  return Object.assign(env, extra)
+}
+
+const decodeDuration = (argument: string, input: Duration.DurationInput): Either.Either<Duration.Duration, InvalidArgument> => {
+  const duration = Duration.decodeUnknown(input)
+  return Option.match(duration, {
+    onNone: () => Either.left(new InvalidArgument({ argument, reason: `${String(input)} is not a duration.` })),
+    onSome: (d) =>
+      Duration.lessThan(d, Duration.zero) ?
+        Either.left(new InvalidArgument({ argument, reason: "it must not be negative." })) :
+        Either.right(d)
+  })
+}
+
+const make = (config: JobConfig) =>
+  Effect.gen(function*() {
+    const spawner = yield* Spawner
+    const managerScope = yield* Effect.scope
+    const workingDir = yield* checkWorkingDir(config.workingDir)
+    const jobs = new Map<string, Job>()
+    const fibers = yield* FiberMap.make<string>()
+    const events = yield* PubSub.sliding<JobEvent>(EVENT_BUFFER)
+    let subscribers = 0
+    /** Slots taken by executions between their limit check and their registration. */
+    let reserved = 0
+
+    const runningCount = () => {
+      let count = 0
+      for (const job of jobs.values()) if (job.processRunning) count++
+      return count
+    }
+
+    const publish = (event: JobEvent) => (subscribers > 0 ? PubSub.publish(events, event) : Effect.void)
+
+    const hooks = {
+      onOutput: (job: Job, stream: "stdout" | "stderr", bytes: Uint8Array) =>
+        subscribers > 0 ?
+          PubSub.publish(events, JobEvent.Output({ jobId: job.id, stream, bytes, cursor: job.cursorAt(job.buffer.position) })) :
+          Effect.void,
+      onExit: (job: Job) =>
+        publish(JobEvent.Exited({ jobId: job.id, status: job.status, exitCode: job.exit?.code ?? null, signal: job.exit?.signal ?? null }))
+    }
+    const settings = { killGrace: config.killGrace, cleanupInterval: config.cleanupInterval }
+
+    const lookup = (id: string): Effect.Effect<Job, JobNotFound> =>
+      Effect.suspend(() => {
+        const job = jobs.get(id)
+        return job === undefined ? Effect.fail(notFound(id)) : Effect.succeed(job)
+      })
+
+    const details = (job: Job) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const stdinOpen = job.processRunning && job.process !== undefined ? yield* job.process.stdinOpen : false
+        return job.details(now, stdinOpen)
+      })
+
+    const checkCommand = (command: string): Either.Either<void, CommandRejected> => {
+      if (command.trim() === "") {
+        return Either.left(new CommandRejected({ command, reason: "the command is empty. Pass a shell command such as `npm test`." }))
+      }
+      if (config.allowedCommands.length > 0 && !config.allowedCommands.some((pattern) => pattern.test(command))) {
+        return Either.left(
+          new CommandRejected({
+            command,
+            reason: `${JSON.stringify(command)} does not match any allowed pattern (MCP_BG_ALLOWED_COMMANDS: ${
+              config.allowedCommands.map((p) => p.source).join(", ")
+            }). Run one of the allowed commands instead.`
+          })
+        )
+      }
+      return Either.right(undefined)
+    }
+
+    const resolveCwd = (cwd: string | undefined) =>
+      Effect.gen(function*() {
+        if (cwd === undefined || cwd === "") return workingDir
+        if (cwd.includes("\0")) {
+          return yield* new InvalidArgument({ argument: "cwd", reason: "it contains a NUL character." })
+        }
+        const resolved = path.resolve(workingDir, cwd)
+        const stat = yield* Effect.tryPromise(() => fs.stat(resolved)).pipe(
+          Effect.mapError(() =>
+            new InvalidArgument({
+              argument: "cwd",
+              reason: `${JSON.stringify(resolved)} does not exist. Pass an existing directory (relative paths start at ${workingDir}).`
+            })
+          )
+        )
+        if (!stat.isDirectory()) {
+          return yield* new InvalidArgument({ argument: "cwd", reason: `${JSON.stringify(resolved)} is not a directory.` })
+        }
+        return resolved
+      })
+
+    const start = (spec: JobSpec) =>
+      Effect.uninterruptible(Effect.gen(function*() {
+        if (runningCount() + reserved >= config.maxJobs) {
+          return yield* new JobLimitReached({ limit: config.maxJobs })
+        }
+        reserved++
+        const id = randomUUID()
+        const job = new Job(id, spec, new Date(yield* Clock.currentTimeMillis), config.maxOutputSize)
+        const scope = yield* Scope.fork(managerScope, ExecutionStrategy.sequential)
+        const spawned = yield* spawner.spawn({
+          shell: config.shell,
+          command: spec.command,
+          cwd: spec.cwd,
+          env: jobEnvironment(spec.env),
+          stdin: spec.stdin
+        }).pipe(
+          Scope.extend(scope),
+          Effect.tapError(() => Scope.close(scope, Exit.void)),
+          Effect.ensuring(Effect.sync(() => reserved--))
+        )
+        // Added last, so it runs first when the scope closes: the graceful stop before the hard one.
+        yield* Scope.addFinalizer(scope, stopGroup(spawned, config.killGrace))
+        job.process = spawned
+        job.scope = scope
+        jobs.set(id, job)
+        yield* FiberMap.run(
+          fibers,
+          id,
+          supervise(job, spawned, settings, hooks).pipe(
+            Effect.ensuring(
+              Effect.suspend(() => {
+                jobs.delete(id)
+                return Scope.close(scope, Exit.void).pipe(Effect.zipRight(publish(JobEvent.Removed({ jobId: id }))))
+              })
+            )
+          )
+        )
+        yield* publish(JobEvent.Started({ jobId: id, command: spec.command, pid: spawned.pid }))
+        yield* Effect.logInfo("job started").pipe(Effect.annotateLogs({ job: id, pid: spawned.pid, command: spec.command }))
+        return yield* details(job)
+      }))
+
+    const execute = Effect.fn("JobManager.execute")(function*(options: ExecuteOptions) {
+      yield* checkCommand(options.command)
+      const env = options.env ?? {}
+      yield* validateEnv(env)
+      const cwd = yield* resolveCwd(options.cwd)
+      const timeout = options.timeout === undefined ?
+        config.jobTimeout :
+        options.timeout === null ?
+        Option.none() :
+        Option.some(yield* decodeDuration("timeout", options.timeout))
+      const stdin = options.stdin ?? "pipe"
+      return yield* start({ command: options.command, cwd, env, timeout, stdin })
+    })
+
+    const list = Effect.sync(() => Array.from(jobs.values(), (job) => job.summary()).reverse())
+
+    const status = Effect.fn("JobManager.status")(function*(id: string) {
+      return yield* details(yield* lookup(id))
+    })
+
+    const positionFor = (job: Job, cursor: string | undefined, fallback: Position) =>
+      cursor === undefined ? Effect.succeed(fallback) : job.parseCursor(cursor)
+
+    const checkMaxBytes = (maxBytes: number | undefined): Either.Either<number | undefined, InvalidArgument> =>
+      maxBytes === undefined || (Number.isSafeInteger(maxBytes) && maxBytes >= 1) ?
+        Either.right(maxBytes) :
+        Either.left(new InvalidArgument({ argument: "max_bytes", reason: `${maxBytes} is not a positive integer.` }))
+
+    const output = Effect.fn("JobManager.output")(function*(id: string, options: OutputOptions = {}) {
+      const job = yield* lookup(id)
+      const from = yield* positionFor(job, options.cursor, { stdout: 0, stderr: 0 })
+      const filter = options.filter === undefined ? undefined : yield* compilePattern("filter", options.filter)
+      const maxBytes = yield* checkMaxBytes(options.maxBytes)
+      return readSince(job, from, { raw: options.raw, filter, maxBytes })
+    })
+
+    const transcript = Effect.fn("JobManager.transcript")(function*(id: string, options: { readonly raw?: boolean | undefined } = {}) {
+      const job = yield* lookup(id)
+      return toText(job.buffer.readInterleaved(), { raw: options.raw })
+    })
+
+    const tail = Effect.fn("JobManager.tail")(function*(id: string, lines: number, options: { readonly raw?: boolean | undefined } = {}) {
+      const job = yield* lookup(id)
+      if (!Number.isSafeInteger(lines) || lines < 1 || lines > 1000) {
+        return yield* new InvalidArgument({ argument: "lines", reason: `${lines} is out of range: pass a whole number from 1 to 1000.` })
+      }
+      return tailView(job, lines, options.raw)
+    })
+
+    /**
+     * Waits on a job until it is not running, `until` matches output after `from`, it has been quiet for
+     * `idle`, or `deadline` passes; then reads what arrived after `from`.
+     */
+    const awaitJob = (
+      job: Job,
+      from: Position,
+      bounds: {
+        readonly timeout: Duration.Duration
+        readonly until?: RegExp | undefined
+        readonly idle?: Duration.Duration | undefined
+        readonly maxBytes?: number | undefined
+        readonly raw?: boolean | undefined
+      }
+    ) =>
+      Effect.gen(function*() {
+        const scanner = bounds.until === undefined ? undefined : new LineScanner(job, from, bounds.until, bounds.raw)
+        const startedAt = yield* Clock.currentTimeMillis
+        const deadline = startedAt + Duration.toMillis(bounds.timeout)
+        const idleMillis = bounds.idle === undefined ? undefined : Duration.toMillis(bounds.idle)
+        let lastActivity = startedAt
+        let lastSeen = totalSeen(job)
+        let reason: WaitReason
+        let matchedLine: string | undefined
+        while (true) {
+          const next = job.pulse.next()
+          matchedLine = scanner?.scan()
+          if (matchedLine !== undefined) {
+            reason = "matched"
+            break
+          }
+          if (job.status !== "running") {
+            reason = "exited"
+            break
+          }
+          const now = yield* Clock.currentTimeMillis
+          const seen = totalSeen(job)
+          if (seen !== lastSeen) {
+            lastSeen = seen
+            lastActivity = now
+          }
+          if (now >= deadline) {
+            reason = "timeout"
+            break
+          }
+          if (idleMillis !== undefined && now - lastActivity >= idleMillis) {
+            reason = "idle"
+            break
+          }
+          const wake = Math.min(deadline, idleMillis === undefined ? deadline : lastActivity + idleMillis) - now
+          yield* next.pipe(Effect.timeout(Duration.millis(wake)), Effect.ignore)
+        }
+        const view = readSince(job, from, { raw: bounds.raw, maxBytes: bounds.maxBytes })
+        return {
+          ...view,
+          status: job.status,
+          exitCode: job.exit?.code ?? null,
+          reason,
+          matchedLine: Option.fromNullable(matchedLine)
+        } satisfies WaitResult
+      })
+
+    const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
+      const job = yield* lookup(id)
+      const from = yield* positionFor(job, options.cursor, options.fromStart === true ? { stdout: 0, stderr: 0 } : job.buffer.position)
+      const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
+      const timeout = yield* decodeDuration("timeout", options.timeout ?? DEFAULT_WAIT)
+      const maxBytes = yield* checkMaxBytes(options.maxBytes)
+      return yield* awaitJob(job, from, { timeout, until, maxBytes, raw: options.raw })
+    })
+
+    const interact = Effect.fn("JobManager.interact")(function*(id: string, input: string, options: InteractOptions = {}) {
+      const job = yield* lookup(id)
+      const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
+      const timeout = yield* decodeDuration("timeout", options.timeout ?? DEFAULT_INTERACT_TIMEOUT)
+      const idle = yield* decodeDuration("idle", options.idle ?? DEFAULT_INTERACT_IDLE)
+      const maxBytes = yield* checkMaxBytes(options.maxBytes)
+      const process = job.process
+      if (job.status !== "running" || process === undefined) {
+        return yield* new JobNotRunning({ jobId: id, status: job.status })
+      }
+      const text = options.newline === false || input.endsWith("\n") || input === "" && options.eof === true ?
+        input :
+        input + "\n"
+      const bytes = Buffer.from(text, "utf8")
+      // The reply is what arrives after this point: nothing read before the write belongs to it.
+      const mark = job.buffer.position
+      let accepted = 0
+      const writeAll = Effect.gen(function*() {
+        for (let offset = 0; offset < bytes.length; offset += INPUT_PIECE) {
+          const piece = bytes.subarray(offset, offset + INPUT_PIECE)
+          yield* process.write(piece)
+          accepted += piece.length
+        }
+      })
+      const written = yield* writeAll.pipe(
+        Effect.mapError((error) => new StdinClosed({ jobId: id, reason: error.reason })),
+        Effect.timeout(timeout),
+        Effect.option
+      )
+      if (Option.isNone(written)) {
+        return yield* new InputNotAccepted({ jobId: id, accepted, total: bytes.length })
+      }
+      if (options.eof === true) yield* process.closeStdin.pipe(Effect.timeout(timeout), Effect.ignore)
+      return yield* awaitJob(job, mark, { timeout, until, idle, maxBytes, raw: options.raw })
+    })
+
+    const kill = Effect.fn("JobManager.kill")(function*(id: string, options: { readonly signal?: string | undefined } = {}) {
+      const job = jobs.get(id)
+      const signal = options.signal?.toUpperCase()
+      if (signal !== undefined && !signalNames.has(signal)) {
+        return yield* new InvalidArgument({
+          argument: "signal",
+          reason: `${JSON.stringify(options.signal)} is not a signal name. Use a name such as SIGINT, SIGTERM, SIGHUP or SIGUSR1.`
+        })
+      }
+      if (job === undefined) return "not_found" as const
+      if (job.status !== "running" || job.process === undefined) return "already_terminated" as const
+      if (signal !== undefined && signal !== "SIGKILL") {
+        yield* job.process.signal(signal as SignalName)
+        yield* Effect.logInfo("job signalled").pipe(Effect.annotateLogs({ job: id, signal }))
+        return "signalled" as const
+      }
+      const stopped = yield* stopJob(job, "killed", signal === "SIGKILL" ? Duration.zero : config.killGrace)
+      yield* Effect.logInfo("job killed").pipe(Effect.annotateLogs({ job: id }))
+      return stopped ? "killed" as const : "already_terminated" as const
+    })
+
+    const restart = Effect.fn("JobManager.restart")(function*(id: string) {
+      const job = yield* lookup(id)
+      const process = job.process
+      if (process !== undefined && (job.processRunning || (yield* process.groupAlive))) {
+        yield* stopJob(job, "killed", config.killGrace)
+        // The old run must be gone (ports, files) before the new one starts.
+        yield* process.exit.pipe(
+          Effect.zipRight(Effect.repeat(process.groupAlive, { while: (alive) => alive, schedule: pollSchedule })),
+          Effect.timeout(Duration.sum(config.killGrace, Duration.seconds(2))),
+          Effect.ignore
+        )
+      }
+      return yield* start(job.spec)
+    })
+
+    const eventStream: Stream.Stream<JobEvent> = Stream.unwrapScoped(
+      Effect.acquireRelease(Effect.sync(() => subscribers++), () => Effect.sync(() => subscribers--)).pipe(
+        Effect.zipRight(PubSub.subscribe(events)),
+        Effect.map((queue) => Stream.fromQueue(queue))
+      )
+    )
+
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const job of jobs.values()) if (job.status === "running") job.stopReason = "killed"
+      })
+    )
+
+    return JobManager.of({ execute, list, status, output, transcript, tail, interact, kill, wait, restart, events: eventStream })
+  })
+
+const pollSchedule = Schedule.spaced(Duration.millis(50))
+
+const totalSeen = (job: Job) => job.buffer.bytesSeen("stdout") + job.buffer.bytesSeen("stderr")
+
+/** The configured working directory must exist: a typo there must stop the start, not fail every job. */
+const checkWorkingDir = (dir: string): Effect.Effect<string, ConfigError.ConfigError> =>
+  Effect.tryPromise(() => fs.realpath(dir)).pipe(
+    Effect.flatMap((real) => Effect.tryPromise(() => fs.stat(real)).pipe(Effect.map((stat) => [real, stat] as const))),
+    Effect.filterOrFail(([, stat]) => stat.isDirectory(), () => "not a directory"),
+    Effect.map(([real]) => real),
+    Effect.mapError(() =>
+      ConfigError.InvalidData(["MCP_BG_WORKING_DIR"], `invalid value ${JSON.stringify(dir)}: expected an existing directory`)
+    )
+  )

@@ -1,0 +1,94 @@
+/**
+ * The `Spawner` service: starts one shell command as a process in its own process group and gives the
+ * runtime what it needs to supervise it. The live layer runs real processes (`NodeSpawner`); the test layer
+ * (`mcp-background-job/testing`) runs scripted ones on the virtual clock.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
+import type { SpawnFailed } from "./domain/errors.js"
+import type { StdinMode } from "./domain/JobInfo.js"
+
+/**
+ * What to start: `<shell> -c <command>` in `cwd`, with exactly `env` as its environment.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SpawnRequest {
+  readonly shell: string
+  readonly command: string
+  readonly cwd: string
+  readonly env: Readonly<Record<string, string>>
+  readonly stdin: StdinMode
+}
+
+/**
+ * How the shell ended: an exit code, or the signal that ended it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExitInfo {
+  readonly code: number | null
+  readonly signal: string | null
+}
+
+/**
+ * A signal name such as `SIGTERM`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SignalName = NodeJS.Signals
+
+/**
+ * Input could not be written because stdin is closed; `reason` says why.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StdinUnavailable extends Data.TaggedError("StdinUnavailable")<{ readonly reason: string }> {}
+
+/**
+ * A started process. Both output streams must be drained (the runtime always does), or the process blocks
+ * once its pipe fills.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JobProcess {
+  /** The shell's pid, which is also its process group id. */
+  readonly pid: number
+  readonly stdout: Stream.Stream<Uint8Array>
+  readonly stderr: Stream.Stream<Uint8Array>
+  /** Hands a chunk to the process's stdin; waits while the process is not reading (backpressure). */
+  readonly write: (chunk: Uint8Array) => Effect.Effect<void, StdinUnavailable>
+  /** Sends end-of-file after the input already written. */
+  readonly closeStdin: Effect.Effect<void>
+  /** Whether stdin still accepts input. */
+  readonly stdinOpen: Effect.Effect<boolean>
+  /** Waits for the shell to exit. */
+  readonly exit: Effect.Effect<ExitInfo>
+  /** Sends a signal to every process of the group; a group already gone is not an error. */
+  readonly signal: (signal: SignalName) => Effect.Effect<void>
+  /** Whether any process of the group is still alive (zombies do not count). */
+  readonly groupAlive: Effect.Effect<boolean>
+}
+
+/**
+ * Starts processes. The process belongs to the scope: closing it stops the process if it still runs.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Spawner extends Context.Tag("mcp-background-job/Spawner")<
+  Spawner,
+  {
+    readonly spawn: (request: SpawnRequest) => Effect.Effect<JobProcess, SpawnFailed, Scope.Scope>
+  }
+>() {}

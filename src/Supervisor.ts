@@ -1,0 +1,158 @@
+/**
+ * One job's life after its process started: drain both output streams into the ring, enforce the time
+ * limit, decide the end on the shell's exit, sweep what the shell left in its group, and keep the record
+ * readable for the cleanup interval.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type { Job, StopReason } from "./Job.js"
+import type { StreamName } from "./OutputBuffer.js"
+import type { JobProcess } from "./Spawner.js"
+
+/**
+ * The timings a supervisor follows.
+ *
+ * @internal
+ */
+export interface SupervisorSettings {
+  readonly killGrace: Duration.Duration
+  readonly cleanupInterval: Duration.Duration
+}
+
+/**
+ * What a supervisor reports to its manager.
+ *
+ * @internal
+ */
+export interface SupervisorHooks {
+  readonly onOutput: (job: Job, stream: StreamName, chunk: Uint8Array) => Effect.Effect<void>
+  readonly onExit: (job: Job) => Effect.Effect<void>
+}
+
+const POLL = Duration.millis(50)
+/** After SIGKILL a process is gone at once, unless stuck in the kernel; don't wait on it forever. */
+const AFTER_KILL_BOUND = Duration.seconds(2)
+/** After the shell exits, output it wrote may still sit in the pipe: read until quiet, within a bound. */
+const SETTLE_QUIET = Duration.millis(25)
+const SETTLE_ROUNDS = 12
+
+/** Completes once the shell has exited and no live process is left in its group. */
+const awaitGone = (process: JobProcess): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    yield* process.exit
+    while (yield* process.groupAlive) yield* Effect.sleep(POLL)
+  })
+
+/**
+ * Stops a process group: SIGTERM, then SIGKILL once `grace` has passed if the shell or anything else in
+ * the group is still alive. Interruptible inside, so that its bounds work within finalizers too.
+ *
+ * @internal
+ */
+export const stopGroup = (process: JobProcess, grace: Duration.Duration): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    if (!(yield* process.groupAlive)) return
+    yield* process.signal("SIGTERM")
+    const ended = yield* awaitGone(process).pipe(Effect.timeout(grace), Effect.option)
+    if (Option.isSome(ended)) return
+    yield* Effect.logDebug("process group outlived the grace period; sending SIGKILL").pipe(
+      Effect.annotateLogs("pid", process.pid)
+    )
+    yield* process.signal("SIGKILL")
+    yield* awaitGone(process).pipe(Effect.timeout(AFTER_KILL_BOUND), Effect.ignore)
+  }).pipe(Effect.interruptible)
+
+/**
+ * Decides that the runtime stops the job (its final status), and stops its group in the background: the
+ * caller does not wait for the grace period.
+ *
+ * @internal
+ */
+export const stopJob = (job: Job, reason: StopReason, grace: Duration.Duration): Effect.Effect<boolean> =>
+  Effect.suspend(() => {
+    if (job.status !== "running" || job.process === undefined || job.scope === undefined) {
+      return Effect.succeed(false)
+    }
+    job.stopReason = reason
+    job.pulse.fire()
+    return stopGroup(job.process, grace).pipe(Effect.forkIn(job.scope), Effect.as(true))
+  })
+
+const pump = (job: Job, name: StreamName, stream: Stream.Stream<Uint8Array>, hooks: SupervisorHooks) =>
+  Stream.runForEachChunk(stream, (chunks) =>
+    Effect.suspend(() => {
+      const effects: Array<Effect.Effect<void>> = []
+      for (const chunk of chunks) {
+        job.append(name, chunk)
+        effects.push(hooks.onOutput(job, name, chunk))
+      }
+      return Effect.all(effects, { discard: true })
+    }))
+
+/** Lets the pumps read what the shell wrote before it exited; background children may keep pipes open. */
+const settle = (job: Job, pumps: Fiber.Fiber<unknown>) =>
+  Effect.gen(function*() {
+    for (let round = 0; round < SETTLE_ROUNDS; round++) {
+      const before = job.buffer.retained + job.buffer.bytesDropped("stdout") + job.buffer.bytesDropped("stderr")
+      const done = yield* Fiber.await(pumps).pipe(Effect.timeout(SETTLE_QUIET), Effect.option)
+      if (Option.isSome(done)) return
+      const after = job.buffer.retained + job.buffer.bytesDropped("stdout") + job.buffer.bytesDropped("stderr")
+      if (after === before) return
+    }
+  })
+
+/**
+ * Runs a started job to its end and through its cleanup interval. Interrupting it (shutdown) marks a
+ * running job `killed`; the job's scope then stops its group.
+ *
+ * @internal
+ */
+export const supervise = (
+  job: Job,
+  process: JobProcess,
+  settings: SupervisorSettings,
+  hooks: SupervisorHooks
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const pumps = yield* Effect.all(
+      [pump(job, "stdout", process.stdout, hooks), pump(job, "stderr", process.stderr, hooks)],
+      { concurrency: 2, discard: true }
+    ).pipe(Effect.fork)
+    const timer = yield* Option.match(job.spec.timeout, {
+      onNone: () => Effect.succeed(Option.none<Fiber.RuntimeFiber<boolean>>()),
+      onSome: (timeout) =>
+        Effect.sleep(timeout).pipe(
+          Effect.zipRight(stopJob(job, "timed_out", settings.killGrace)),
+          Effect.fork,
+          Effect.map(Option.some)
+        )
+    })
+
+    const exit = yield* process.exit
+    if (Option.isSome(timer)) yield* Fiber.interrupt(timer.value)
+    yield* settle(job, pumps)
+    job.exit = exit
+    job.endedAt = new Date(yield* Clock.currentTimeMillis)
+    job.pulse.fire()
+    yield* hooks.onExit(job)
+    yield* Effect.logDebug("job ended").pipe(
+      Effect.annotateLogs({ job: job.id, status: job.status, exitCode: exit.code, signal: exit.signal })
+    )
+
+    // The shell is gone; whatever it left running in its group goes too.
+    if (yield* process.groupAlive) yield* stopGroup(process, settings.killGrace)
+    yield* Effect.sleep(settings.cleanupInterval)
+  }).pipe(
+    Effect.onInterrupt(() =>
+      Effect.sync(() => {
+        if (job.status === "running") job.stopReason = "killed"
+        job.pulse.fire()
+      })
+    )
+  )

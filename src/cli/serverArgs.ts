@@ -1,0 +1,81 @@
+/**
+ * The server's command line: each setting's flag (`--max-jobs 20` or `--max-jobs=20`), `--help` and
+ * `--version`. Flags become a `ConfigProvider` that takes precedence over the environment.
+ *
+ * @since 0.1.0
+ */
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Either from "effect/Either"
+import { type Setting, settings } from "../JobConfig.js"
+
+/**
+ * What the command line asks for.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ServerCommand =
+  | { readonly _tag: "Help" }
+  | { readonly _tag: "Version" }
+  | { readonly _tag: "Serve"; readonly flags: ReadonlyMap<string, string>; readonly flagByEnv: ReadonlyMap<string, string> }
+
+const allSettings: ReadonlyArray<Setting<unknown>> = Object.values(settings)
+
+/**
+ * Parses the server's arguments; a `Left` is the one-line error to print.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseServerArgs = (argv: ReadonlyArray<string>): Either.Either<ServerCommand, string> => {
+  const flags = new Map<string, string>()
+  const flagByEnv = new Map<string, string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === "--help" || arg === "-h") return Either.right({ _tag: "Help" })
+    if (arg === "--version" || arg === "-v") return Either.right({ _tag: "Version" })
+    const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined]
+    const setting = allSettings.find((s) => s.flag === name)
+    if (setting === undefined) {
+      return Either.left(`unknown argument ${JSON.stringify(arg)}: run with --help to see the flags`)
+    }
+    const value = inline ?? argv[++i]
+    if (value === undefined) {
+      return Either.left(`${setting.flag} needs a value: expected ${setting.expected}`)
+    }
+    flags.set(setting.env, value)
+    flagByEnv.set(setting.env, setting.flag)
+  }
+  return Either.right({ _tag: "Serve", flags, flagByEnv })
+}
+
+/**
+ * The configuration source for the server: flags first, then the environment.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const configProvider = (flags: ReadonlyMap<string, string>): ConfigProvider.ConfigProvider =>
+  ConfigProvider.orElse(ConfigProvider.fromMap(new Map(flags)), () => ConfigProvider.fromEnv())
+
+/**
+ * The text of `--help`.
+ *
+ * @since 0.1.0
+ * @category help
+ */
+export const helpText = (version: string): string => {
+  const rows = allSettings.map((s) => `  ${`${s.flag} <value>`.padEnd(30)} ${s.env}\n  ${"".padEnd(30)} ${s.help} (default: ${s.defaultText})`)
+  return [
+    `mcp-background-job ${version}: an MCP server that runs shell commands as background jobs.`,
+    "",
+    "Usage: mcp-background-job [flags]       serve MCP over stdio",
+    "",
+    "Each flag overrides its environment variable:",
+    ...rows,
+    `  ${"--help".padEnd(30)} show this help`,
+    `  ${"--version".padEnd(30)} show the version`,
+    "",
+    "An invalid value stops the server with exit code 2 and a message naming the flag or variable."
+  ].join("\n")
+}

@@ -1,0 +1,39 @@
+/**
+ * Events of the job runtime, published on `JobManager.events`.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import type { JobStatus } from "./JobInfo.js"
+
+/**
+ * A job started, produced output, or ended. `Output.cursor` is the cursor just after the chunk, so a
+ * subscriber that fell behind can read what it missed with `output`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type JobEvent = Data.TaggedEnum<{
+  Started: { readonly jobId: string; readonly command: string; readonly pid: number }
+  Output: {
+    readonly jobId: string
+    readonly stream: "stdout" | "stderr"
+    readonly bytes: Uint8Array
+    readonly cursor: string
+  }
+  Exited: {
+    readonly jobId: string
+    readonly status: JobStatus
+    readonly exitCode: number | null
+    readonly signal: string | null
+  }
+  Removed: { readonly jobId: string }
+}>
+
+/**
+ * Constructors and matchers for `JobEvent`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const JobEvent = Data.taggedEnum<JobEvent>()

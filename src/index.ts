@@ -1,0 +1,63 @@
+/**
+ * mcp-background-job: run long shell commands as supervised background jobs, from Effect code or over MCP.
+ *
+ * @since 0.1.0
+ */
+
+/** Job ids, statuses and the views of a job's output. @since 0.1.0 */
+export type {
+  JobDetails,
+  JobStatus,
+  JobSummary,
+  OutputView,
+  StdinMode,
+  TailView,
+  WaitReason,
+  WaitResult
+} from "./domain/JobInfo.js"
+/** Every job status, in order. @since 0.1.0 */
+export { jobStatuses } from "./domain/JobInfo.js"
+/** The tagged errors of job operations. @since 0.1.0 */
+export {
+  CommandRejected,
+  InputNotAccepted,
+  InvalidArgument,
+  type JobError,
+  JobLimitReached,
+  JobNotFound,
+  JobNotRunning,
+  SpawnFailed,
+  StdinClosed
+} from "./domain/errors.js"
+/** Events published on `JobManager.events`. @since 0.1.0 */
+export { JobEvent } from "./domain/JobEvent.js"
+/** The runtime's configuration and its settings table. @since 0.1.0 */
+export { JobConfig, type JobConfigInput, parseByteSize, type Setting, settings } from "./JobConfig.js"
+/** The job runtime service and its options. @since 0.1.0 */
+export {
+  type ExecuteOptions,
+  type InteractOptions,
+  JobManager,
+  type KillResult,
+  type OutputOptions,
+  type WaitOptions
+} from "./JobManager.js"
+/** The process-starting service that the runtime depends on. @since 0.1.0 */
+export {
+  type ExitInfo,
+  type JobProcess,
+  type SignalName,
+  Spawner,
+  type SpawnRequest,
+  StdinUnavailable
+} from "./Spawner.js"
+/** The live `Spawner`, on `@effect/platform`'s `Command`. @since 0.1.0 */
+export * as NodeSpawner from "./NodeSpawner.js"
+/** The byte ring that holds a job's output. @since 0.1.0 */
+export { OutputBuffer, type Position, type StreamName } from "./OutputBuffer.js"
+/** Defining MCP tools with Effect Schema. @since 0.1.0 */
+export * as McpTool from "./mcp/McpTool.js"
+/** The MCP adapter: job tools and resources on an SDK `Server`. @since 0.1.0 */
+export * as McpJobServer from "./mcp/McpJobServer.js"
+/** Serving the job tools over stdio. @since 0.1.0 */
+export { instructions, serveStdio, type ServerInfo } from "./mcp/stdio.js"

@@ -1,0 +1,184 @@
+/**
+ * The MCP adapter: registers the job tools and the job output resources on an MCP SDK `Server` — ours in
+ * the `bin`, or one an application already has, next to its own tools.
+ *
+ * @since 0.1.0
+ */
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js"
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema
+} from "@modelcontextprotocol/sdk/types.js"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { JobManager } from "../JobManager.js"
+import { jobTools } from "./jobTools.js"
+import type * as McpTool from "./McpTool.js"
+import { jobResourceUris, parseJobUri, readJobResource, resourceTemplates } from "./jobResources.js"
+
+/**
+ * Options of the adapter.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<R> {
+  /** Tools of the application, served next to the job tools. */
+  readonly tools?: ReadonlyArray<McpTool.Any<R>> | undefined
+}
+
+/** Resource update notifications for a job are sent at most this often while its output grows. */
+const UPDATE_INTERVAL = Duration.millis(250)
+
+/**
+ * Registers the tools and resources on `server` (call before `server.connect`). The handlers run in the
+ * calling scope's runtime; closing the scope stops the resource notifications.
+ *
+ * @since 0.1.0
+ * @category registration
+ */
+export const register = <R = never>(
+  server: Server,
+  options: Options<R> = {}
+): Effect.Effect<void, never, JobManager | Scope.Scope | R> =>
+  Effect.gen(function*() {
+    const jobs = yield* JobManager
+    const runtime = yield* Effect.runtime<JobManager | R>()
+    const runPromise = Runtime.runPromise(runtime)
+    const tools = new Map<string, McpTool.Any<JobManager | R>>()
+    for (const tool of [...jobTools, ...(options.tools ?? [])]) tools.set(tool.name, tool)
+
+    server.registerCapabilities({ tools: {}, resources: { subscribe: true, listChanged: true } })
+
+    server.setRequestHandler(ListToolsRequestSchema, () =>
+      Promise.resolve({ tools: Array.from(tools.values(), (tool) => tool.definition) }))
+
+    server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+      const tool = tools.get(request.params.name)
+      if (tool === undefined) {
+        return Promise.reject(
+          new McpError(ErrorCode.InvalidParams, `Unknown tool ${JSON.stringify(request.params.name)}. Call tools/list to see the tools.`)
+        )
+      }
+      const progressToken = request.params._meta?.progressToken
+      const context: McpTool.ToolContext = {
+        hasProgressToken: progressToken !== undefined,
+        progress: (progress, message) =>
+          progressToken === undefined ?
+            Effect.void :
+            Effect.tryPromise(() =>
+              extra.sendNotification({
+                method: "notifications/progress",
+                params: { progressToken, progress, ...(message === undefined ? {} : { message }) }
+              })
+            ).pipe(Effect.ignore)
+      }
+      return runPromise(tool.call(request.params.arguments, context), { signal: extra.signal })
+    })
+
+    // ---- resources ----
+
+    const subscriptions = new Set<string>()
+
+    server.setRequestHandler(ListResourcesRequestSchema, () =>
+      runPromise(
+        Effect.map(jobs.list, (all) => ({
+          resources: all.map((job) => ({
+            uri: jobResourceUris(job.id).output,
+            name: `job ${job.id}`,
+            title: job.command,
+            description: `Output of \`${job.command}\` (${job.status})`,
+            mimeType: "text/plain"
+          }))
+        }))
+      ))
+
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => Promise.resolve({ resourceTemplates }))
+
+    server.setRequestHandler(ReadResourceRequestSchema, (request) =>
+      runPromise(
+        readJobResource(request.params.uri).pipe(
+          Effect.catchAll((error) => Effect.fail(new McpError(-32002, error.message, { uri: request.params.uri }))),
+          Effect.either
+        )
+      ).then((result) => (result._tag === "Right" ? result.right : Promise.reject(result.left))))
+
+    server.setRequestHandler(SubscribeRequestSchema, (request) => {
+      if (parseJobUri(request.params.uri) === undefined) {
+        return Promise.reject(
+          new McpError(ErrorCode.InvalidParams, `Cannot subscribe to ${request.params.uri}: use job://<job_id>/output, /stdout or /stderr.`)
+        )
+      }
+      subscriptions.add(request.params.uri)
+      return Promise.resolve({})
+    })
+
+    server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+      subscriptions.delete(request.params.uri)
+      return Promise.resolve({})
+    })
+
+    const notify = (send: () => Promise<void>) => Effect.tryPromise(send).pipe(Effect.ignore)
+    const pending = new Set<string>()
+    let listChanged = false
+
+    // Output marks subscribed URIs as changed; a flush sends them at most every UPDATE_INTERVAL, so a
+    // flooding job costs a few notifications a second. Starts, exits and removals are sent at once.
+    yield* jobs.events.pipe(
+      Stream.runForEach((event) =>
+        Effect.suspend(() => {
+          const uris = jobResourceUris(event.jobId)
+          switch (event._tag) {
+            case "Output": {
+              for (const uri of [uris.output, event.stream === "stdout" ? uris.stdout : uris.stderr]) {
+                if (subscriptions.has(uri)) pending.add(uri)
+              }
+              return Effect.void
+            }
+            case "Exited": {
+              const changed = [uris.output, uris.stdout, uris.stderr].filter((uri) => subscriptions.has(uri))
+              for (const uri of changed) pending.delete(uri)
+              return Effect.forEach(changed, (uri) => notify(() => server.sendResourceUpdated({ uri })), { discard: true })
+            }
+            case "Started":
+            case "Removed": {
+              listChanged = true
+              return Effect.void
+            }
+          }
+        })
+      ),
+      Effect.forkScoped
+    )
+
+    const flush = Effect.suspend(() => {
+      const uris = Array.from(pending)
+      pending.clear()
+      const sendList = listChanged
+      listChanged = false
+      return Effect.forEach(uris, (uri) => notify(() => server.sendResourceUpdated({ uri })), { discard: true }).pipe(
+        Effect.zipRight(sendList ? notify(() => server.sendResourceListChanged()) : Effect.void)
+      )
+    })
+    yield* flush.pipe(Effect.zipRight(Effect.sleep(UPDATE_INTERVAL)), Effect.forever, Effect.forkScoped)
+  })
+
+/**
+ * The adapter as a layer: registers on `server` for the layer's lifetime.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <R = never>(server: Server, options: Options<R> = {}): Layer.Layer<never, never, JobManager | R> =>
+  Layer.scopedDiscard(register(server, options))

@@ -1,0 +1,179 @@
+/**
+ * An MCP tool defined with Effect Schema: its input and output schemas give the JSON Schemas the client
+ * sees, the input is decoded before the handler runs, and failures become tool errors with their message.
+ *
+ * @since 0.1.0
+ */
+import type { CallToolResult, Tool, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as JSONSchema from "effect/JSONSchema"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+
+/**
+ * What a handler gets besides its input: the request's progress reporter (a no-op when the client gave no
+ * progress token).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ToolContext {
+  readonly progress: (progress: number, message?: string) => Effect.Effect<void>
+  readonly hasProgressToken: boolean
+}
+
+/**
+ * An error a handler reports to the agent: a sentence that says what happened and what to do.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ToolFailure {
+  readonly message: string
+}
+
+/**
+ * One tool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface McpTool<In extends Schema.Schema.AnyNoContext, Out extends Schema.Schema.AnyNoContext, R> {
+  readonly name: string
+  readonly title?: string | undefined
+  readonly description: string
+  readonly input: In
+  readonly output: Out
+  readonly annotations?: ToolAnnotations | undefined
+  readonly handler: (input: Schema.Schema.Type<In>, context: ToolContext) => Effect.Effect<Schema.Schema.Type<Out>, ToolFailure, R>
+}
+
+/**
+ * A tool of any input and output, needing services `R`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Any<R> {
+  readonly name: string
+  readonly definition: Tool
+  readonly call: (args: unknown, context: ToolContext) => Effect.Effect<CallToolResult, never, R>
+}
+
+/** Tool schemas must be inline objects: a top-level `$ref` is rejected by MCP clients. */
+const toJsonSchema = (schema: Schema.Schema.Any): { type: "object"; [key: string]: unknown } => {
+  const json = JSONSchema.fromAST(schema.ast, { definitions: {}, topLevelReferenceStrategy: "skip" })
+  return { ...json, type: "object" }
+}
+
+const formatParseError = (tool: string, error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const lines = issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "arguments"}: ${issue.message}`)
+  return `Invalid arguments for ${tool}: ${lines.join("; ")}. Check the tool's input schema.`
+}
+
+/**
+ * The result an agent sees for a value: structured content plus the same JSON as text.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export const success = (value: object): CallToolResult => ({
+  content: [{ type: "text", text: JSON.stringify(value) }],
+  structuredContent: value as Record<string, unknown>
+})
+
+/**
+ * The result an agent sees for a failure.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export const failure = (message: string): CallToolResult => ({
+  content: [{ type: "text", text: message }],
+  isError: true
+})
+
+/**
+ * Defines a tool.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <In extends Schema.Schema.AnyNoContext, Out extends Schema.Schema.AnyNoContext, R>(
+  tool: McpTool<In, Out, R>
+): Any<R> => {
+  const decode = Schema.decodeUnknown(tool.input, { errors: "all", onExcessProperty: "ignore" })
+  const encode = Schema.encode(tool.output)
+  const definition: Tool = {
+    name: tool.name,
+    description: tool.description,
+    inputSchema: toJsonSchema(tool.input),
+    outputSchema: toJsonSchema(tool.output),
+    ...(tool.title === undefined ? {} : { title: tool.title }),
+    ...(tool.annotations === undefined ? {} : { annotations: tool.annotations })
+  }
+  return {
+    name: tool.name,
+    definition,
+    call: (args, context) =>
+      decode(args ?? {}).pipe(
+        Effect.mapError((error) => ({ message: formatParseError(tool.name, error) })),
+        Effect.flatMap((input) => tool.handler(input, context)),
+        Effect.flatMap((output) =>
+          encode(output).pipe(
+            Effect.orDie,
+            Effect.map((encoded) => success(encoded as object))
+          )
+        ),
+        Effect.catchAll((error) => Effect.succeed(failure(error.message))),
+        Effect.catchAllDefect((defect) =>
+          Effect.logError("tool failed unexpectedly", Cause.die(defect)).pipe(
+            Effect.annotateLogs("tool", tool.name),
+            Effect.as(failure(`Internal error in ${tool.name}: ${String(defect)}. The server keeps running; please report this.`))
+          )
+        )
+      )
+  }
+}
+
+/**
+ * An optional argument with its description (absent is allowed, an explicit `undefined` is not needed).
+ *
+ * @since 0.1.0
+ * @category arguments
+ */
+export const optional = <S extends Schema.Schema.AnyNoContext>(schema: S, description: string) =>
+  Schema.optionalWith(schema, { exact: true }).annotations({ description })
+
+const actualOf = (issue: ParseResult.ParseIssue): string => JSON.stringify("actual" in issue ? issue.actual : undefined)
+
+/**
+ * A number within bounds, with an error message an agent can act on.
+ *
+ * @since 0.1.0
+ * @category arguments
+ */
+export const numberBetween = (min: number, max: number, unit: string) =>
+  Schema.Number.pipe(
+    Schema.between(min, max, {
+      message: (issue) => `expected ${unit} from ${min} to ${max}, got ${actualOf(issue)}`,
+      title: `${unit} (${min}-${max})`
+    })
+  )
+
+/**
+ * A whole number within bounds, with an error message an agent can act on.
+ *
+ * @since 0.1.0
+ * @category arguments
+ */
+export const intBetween = (min: number, max: number, unit: string) =>
+  Schema.Number.pipe(
+    Schema.int({ message: (issue) => `expected a whole number of ${unit}, got ${actualOf(issue)}` }),
+    Schema.between(min, max, {
+      message: (issue) => `expected ${unit} from ${min} to ${max}, got ${actualOf(issue)}`,
+      title: `${unit} (${min}-${max})`
+    })
+  )

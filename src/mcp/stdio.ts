@@ -1,0 +1,92 @@
+/**
+ * Serving the job tools over stdio: an MCP SDK `Server` with the adapter registered, on the SDK's stdio
+ * transport. Runs until stdin closes (which the SDK transport does not notice by itself).
+ *
+ * @since 0.1.0
+ */
+import { Server } from "@modelcontextprotocol/sdk/server/index.js"
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js"
+import { ErrorCode } from "@modelcontextprotocol/sdk/types.js"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { JobManager } from "../JobManager.js"
+import * as McpJobServer from "./McpJobServer.js"
+
+/**
+ * What the server says about itself in `initialize`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerInfo {
+  readonly name: string
+  readonly version: string
+}
+
+/**
+ * Guidance sent to the client in `initialize`, for the agent's context.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const instructions =
+  "Run long shell commands (dev servers, builds, test suites, REPLs) as background jobs. " +
+  "Start with execute (add wait_ms for short commands), then use wait with until to block until the job prints what you need or ends, " +
+  "instead of polling status or sleeping. Read new output with output and the cursor from the previous result, or tail for the last lines. " +
+  "interact writes to stdin and returns the reply. kill stops a job and everything it started."
+
+/** The most a single JSON-RPC message may hold; large `interact` inputs must fit. */
+const MAX_MESSAGE_BYTES = 128 * 1024 * 1024
+
+/**
+ * A JSON-RPC error for a line that is not a message: -32700 when it is not JSON, -32600 when it is JSON
+ * but not JSON-RPC. The SDK only reports these to `onerror`; the spec wants an answer.
+ */
+const protocolErrorFor = (error: Error): JSONRPCMessage | undefined => {
+  if (error instanceof SyntaxError) {
+    return errorResponse(ErrorCode.ParseError, "Parse error: the line is not valid JSON.")
+  }
+  if (error.name === "ZodError") {
+    return errorResponse(ErrorCode.InvalidRequest, "Invalid request: the message is not a JSON-RPC 2.0 request, notification or response.")
+  }
+  return undefined
+}
+
+const errorResponse = (code: number, message: string): JSONRPCMessage =>
+  // JSON-RPC 2.0 answers an unreadable request with id null; the SDK's message type has no null id.
+  ({ jsonrpc: "2.0", id: null, error: { code, message } }) as unknown as JSONRPCMessage
+
+/**
+ * Serves the job tools on stdin/stdout until stdin closes or stdout breaks.
+ *
+ * @since 0.1.0
+ * @category transports
+ */
+export const serveStdio = (info: ServerInfo): Effect.Effect<void, never, JobManager | Scope.Scope> =>
+  Effect.gen(function*() {
+    const server = new Server({ name: info.name, version: info.version }, { capabilities: {}, instructions })
+    yield* McpJobServer.register(server)
+    const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES })
+    const closed = yield* Deferred.make<string>()
+    const close = (reason: string) => () => Deferred.unsafeDone(closed, Effect.succeed(reason))
+
+    server.onerror = (error) => {
+      const answer = protocolErrorFor(error)
+      if (answer !== undefined) {
+        transport.send(answer).catch(close("stdout is closed"))
+      }
+    }
+    server.onclose = close("the transport closed")
+    process.stdin.once("end", close("stdin closed"))
+    process.stdin.once("close", close("stdin closed"))
+    // A client that goes away breaks the pipe: that is a shutdown, not a crash.
+    process.stdout.on("error", close("stdout is closed"))
+
+    yield* Effect.promise(() => server.connect(transport))
+    yield* Effect.addFinalizer(() => Effect.promise(() => server.close()).pipe(Effect.ignore))
+    yield* Effect.logInfo("serving MCP over stdio")
+    const reason = yield* Deferred.await(closed)
+    yield* Effect.logInfo(`shutting down: ${reason}`)
+  })
