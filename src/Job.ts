@@ -1,14 +1,11 @@
 /**
- * One job's record: what was asked, its process, its output ring, its status, and a pulse that wakes
- * whoever waits on it when anything changes.
+ * One job's record: what was asked, its process, its output ring, its status, and signals that wake
+ * whoever waits on it when output arrives or its state changes.
  *
  * @since 0.1.0
  */
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
 import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { InvalidArgument } from "./domain/errors.js"
@@ -41,25 +38,22 @@ export interface JobSpec {
 export type StopReason = "killed" | "timed_out"
 
 /**
- * A wake-up that many fibers can wait on; each `fire` releases every current waiter. A new deferred is made
- * only when someone has looked at the current one, so an unobserved job pays nothing per chunk.
+ * Callbacks to run when something happens to a job. Firing with no listener costs nothing, so an
+ * unwatched job pays nothing per output chunk.
  *
  * @internal
  */
-export class Pulse {
-  private current: Deferred.Deferred<void> | undefined
+export class Signal {
+  private readonly listeners = new Set<() => void>()
 
-  /** An effect that completes at the next `fire` after this call. */
-  next(): Effect.Effect<void> {
-    this.current ??= Deferred.unsafeMake<void>(FiberId.none)
-    return Deferred.await(this.current)
+  /** Registers a listener; the returned function removes it. */
+  listen(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   fire(): void {
-    const current = this.current
-    if (current === undefined) return
-    this.current = undefined
-    Deferred.unsafeDone(current, Exit.void)
+    for (const listener of this.listeners) listener()
   }
 }
 
@@ -70,7 +64,10 @@ export class Pulse {
  */
 export class Job {
   readonly buffer: OutputBuffer
-  readonly pulse = new Pulse()
+  /** Fired for every chunk of output. */
+  readonly outputArrived = new Signal()
+  /** Fired when the status, the exit or stdin changes. */
+  readonly stateChanged = new Signal()
   /** Set once the process has started. */
   process: JobProcess | undefined
   exit: ExitInfo | undefined
@@ -101,7 +98,7 @@ export class Job {
 
   append(stream: StreamName, chunk: Uint8Array): void {
     this.buffer.append(stream, chunk)
-    this.pulse.fire()
+    this.outputArrived.fire()
   }
 
   summary(): JobSummary {

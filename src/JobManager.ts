@@ -34,10 +34,11 @@ import {
   StdinClosed
 } from "./domain/errors.js"
 import { JobEvent } from "./domain/JobEvent.js"
-import type { JobDetails, JobSummary, OutputView, StdinMode, TailView, WaitReason, WaitResult } from "./domain/JobInfo.js"
+import type { JobDetails, JobSummary, OutputView, StdinMode, TailView, WaitResult } from "./domain/JobInfo.js"
 import { Job, type JobSpec } from "./Job.js"
 import { JobConfig } from "./JobConfig.js"
-import { compilePattern, LineScanner, readSince, tail as tailView } from "./JobOutput.js"
+import { compilePattern, readSince, tail as tailView } from "./JobOutput.js"
+import { awaitJob } from "./JobWait.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 import type { Position } from "./OutputBuffer.js"
 import { type SignalName, Spawner } from "./Spawner.js"
@@ -110,7 +111,7 @@ export interface InteractOptions {
   readonly until?: string | RegExp | undefined
   /** Longest wait for the reply; default 5 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Return once no output arrived for this long (after the write); default 500 ms. */
+  /** Return once no output arrived for this long (after the write); default 500 ms; not used with `until`. */
   readonly idle?: Duration.DurationInput | undefined
   /** Close stdin after writing (end-of-file). */
   readonly eof?: boolean | undefined
@@ -178,8 +179,13 @@ export class JobManager extends Context.Tag("mcp-background-job/JobManager")<
     readonly restart: (
       id: string
     ) => Effect.Effect<JobDetails, JobNotFound | CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument>
-    /** Job events; each subscriber has its own bounded buffer, and the oldest events go when it falls behind. */
+    /**
+     * Job events, output chunks included. Each subscriber has its own bounded buffer (512 events); one that
+     * falls behind loses the oldest events, never blocks a job. `Output.cursor` lets it re-read what it missed.
+     */
     readonly events: Stream.Stream<JobEvent>
+    /** Job events without output chunks (Started, Exited, Removed): cheap to follow during a flood. */
+    readonly lifecycleEvents: Stream.Stream<JobEvent>
   }
 >() {
   /**
@@ -260,7 +266,9 @@ const make = (config: JobConfig) =>
     const jobs = new Map<string, Job>()
     const fibers = yield* FiberMap.make<string>()
     const events = yield* PubSub.sliding<JobEvent>(EVENT_BUFFER)
+    /** Subscribers of any kind, and those that want output chunks (publishing chunks costs on every read). */
     let subscribers = 0
+    let outputSubscribers = 0
     /** Slots taken by executions between their limit check and their registration. */
     let reserved = 0
 
@@ -274,9 +282,9 @@ const make = (config: JobConfig) =>
 
     const hooks = {
       onOutput: (job: Job, stream: "stdout" | "stderr", bytes: Uint8Array) =>
-        subscribers > 0 ?
+        outputSubscribers > 0 ?
           PubSub.publish(events, JobEvent.Output({ jobId: job.id, stream, bytes, cursor: job.cursorAt(job.buffer.position) })) :
-          Effect.void,
+          undefined,
       onExit: (job: Job) =>
         publish(JobEvent.Exited({ jobId: job.id, status: job.status, exitCode: job.exit?.code ?? null, signal: job.exit?.signal ?? null }))
     }
@@ -424,68 +432,6 @@ const make = (config: JobConfig) =>
       return tailView(job, lines, options.raw)
     })
 
-    /**
-     * Waits on a job until it is not running, `until` matches output after `from`, it has been quiet for
-     * `idle`, or `deadline` passes; then reads what arrived after `from`.
-     */
-    const awaitJob = (
-      job: Job,
-      from: Position,
-      bounds: {
-        readonly timeout: Duration.Duration
-        readonly until?: RegExp | undefined
-        readonly idle?: Duration.Duration | undefined
-        readonly maxBytes?: number | undefined
-        readonly raw?: boolean | undefined
-      }
-    ) =>
-      Effect.gen(function*() {
-        const scanner = bounds.until === undefined ? undefined : new LineScanner(job, from, bounds.until, bounds.raw)
-        const startedAt = yield* Clock.currentTimeMillis
-        const deadline = startedAt + Duration.toMillis(bounds.timeout)
-        const idleMillis = bounds.idle === undefined ? undefined : Duration.toMillis(bounds.idle)
-        let lastActivity = startedAt
-        let lastSeen = totalSeen(job)
-        let reason: WaitReason
-        let matchedLine: string | undefined
-        while (true) {
-          const next = job.pulse.next()
-          matchedLine = scanner?.scan()
-          if (matchedLine !== undefined) {
-            reason = "matched"
-            break
-          }
-          if (job.status !== "running") {
-            reason = "exited"
-            break
-          }
-          const now = yield* Clock.currentTimeMillis
-          const seen = totalSeen(job)
-          if (seen !== lastSeen) {
-            lastSeen = seen
-            lastActivity = now
-          }
-          if (now >= deadline) {
-            reason = "timeout"
-            break
-          }
-          if (idleMillis !== undefined && now - lastActivity >= idleMillis) {
-            reason = "idle"
-            break
-          }
-          const wake = Math.min(deadline, idleMillis === undefined ? deadline : lastActivity + idleMillis) - now
-          yield* next.pipe(Effect.timeout(Duration.millis(wake)), Effect.ignore)
-        }
-        const view = readSince(job, from, { raw: bounds.raw, maxBytes: bounds.maxBytes })
-        return {
-          ...view,
-          status: job.status,
-          exitCode: job.exit?.code ?? null,
-          reason,
-          matchedLine: Option.fromNullable(matchedLine)
-        } satisfies WaitResult
-      })
-
     const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
       const job = yield* lookup(id)
       const from = yield* positionFor(job, options.cursor, options.fromStart === true ? { stdout: 0, stderr: 0 } : job.buffer.position)
@@ -528,7 +474,8 @@ const make = (config: JobConfig) =>
         return yield* new InputNotAccepted({ jobId: id, accepted, total: bytes.length })
       }
       if (options.eof === true) yield* process.closeStdin.pipe(Effect.timeout(timeout), Effect.ignore)
-      return yield* awaitJob(job, mark, { timeout, until, idle, maxBytes, raw: options.raw })
+      // With a pattern to wait for, a quiet spell is not an answer: only the match, the exit or the timeout are.
+      return yield* awaitJob(job, mark, { timeout, until, idle: until === undefined ? idle : undefined, maxBytes, raw: options.raw })
     })
 
     const kill = Effect.fn("JobManager.kill")(function*(id: string, options: { readonly signal?: string | undefined } = {}) {
@@ -567,12 +514,26 @@ const make = (config: JobConfig) =>
       return yield* start(job.spec)
     })
 
-    const eventStream: Stream.Stream<JobEvent> = Stream.unwrapScoped(
-      Effect.acquireRelease(Effect.sync(() => subscribers++), () => Effect.sync(() => subscribers--)).pipe(
-        Effect.zipRight(PubSub.subscribe(events)),
-        Effect.map((queue) => Stream.fromQueue(queue))
+    const subscribe = (withOutput: boolean): Stream.Stream<JobEvent> =>
+      Stream.unwrapScoped(
+        Effect.acquireRelease(
+          Effect.sync(() => {
+            subscribers++
+            if (withOutput) outputSubscribers++
+          }),
+          () =>
+            Effect.sync(() => {
+              subscribers--
+              if (withOutput) outputSubscribers--
+            })
+        ).pipe(
+          Effect.zipRight(PubSub.subscribe(events)),
+          Effect.map((queue) => {
+            const stream = Stream.fromQueue(queue)
+            return withOutput ? stream : Stream.filter(stream, (event) => event._tag !== "Output")
+          })
+        )
       )
-    )
 
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
@@ -580,12 +541,23 @@ const make = (config: JobConfig) =>
       })
     )
 
-    return JobManager.of({ execute, list, status, output, transcript, tail, interact, kill, wait, restart, events: eventStream })
+    return JobManager.of({
+      execute,
+      list,
+      status,
+      output,
+      transcript,
+      tail,
+      interact,
+      kill,
+      wait,
+      restart,
+      events: subscribe(true),
+      lifecycleEvents: subscribe(false)
+    })
   })
 
 const pollSchedule = Schedule.spaced(Duration.millis(50))
-
-const totalSeen = (job: Job) => job.buffer.bytesSeen("stdout") + job.buffer.bytesSeen("stderr")
 
 /** The configured working directory must exist: a typo there must stop the start, not fail every job. */
 const checkWorkingDir = (dir: string): Effect.Effect<string, ConfigError.ConfigError> =>

@@ -31,7 +31,8 @@ export interface SupervisorSettings {
  * @internal
  */
 export interface SupervisorHooks {
-  readonly onOutput: (job: Job, stream: StreamName, chunk: Uint8Array) => Effect.Effect<void>
+  /** What to do with a chunk besides storing it; `undefined` when nothing needs doing. */
+  readonly onOutput: (job: Job, stream: StreamName, chunk: Uint8Array) => Effect.Effect<void> | undefined
   readonly onExit: (job: Job) => Effect.Effect<void>
 }
 
@@ -80,20 +81,21 @@ export const stopJob = (job: Job, reason: StopReason, grace: Duration.Duration):
       return Effect.succeed(false)
     }
     job.stopReason = reason
-    job.pulse.fire()
+    job.stateChanged.fire()
     return stopGroup(job.process, grace).pipe(Effect.forkIn(job.scope), Effect.as(true))
   })
 
 const pump = (job: Job, name: StreamName, stream: Stream.Stream<Uint8Array>, hooks: SupervisorHooks) =>
-  Stream.runForEachChunk(stream, (chunks) =>
-    Effect.suspend(() => {
-      const effects: Array<Effect.Effect<void>> = []
-      for (const chunk of chunks) {
-        job.append(name, chunk)
-        effects.push(hooks.onOutput(job, name, chunk))
-      }
-      return Effect.all(effects, { discard: true })
-    }))
+  Stream.runForEachChunk(stream, (chunks) => {
+    // The hot path of a flood: append synchronously, and build effects only for event subscribers.
+    let effects: Array<Effect.Effect<void>> | undefined
+    for (const chunk of chunks) {
+      job.append(name, chunk)
+      const published = hooks.onOutput(job, name, chunk)
+      if (published !== undefined) (effects ??= []).push(published)
+    }
+    return effects === undefined ? Effect.void : Effect.all(effects, { discard: true })
+  })
 
 /** Lets the pumps read what the shell wrote before it exited; background children may keep pipes open. */
 const settle = (job: Job, pumps: Fiber.Fiber<unknown>) =>
@@ -139,7 +141,7 @@ export const supervise = (
     yield* settle(job, pumps)
     job.exit = exit
     job.endedAt = new Date(yield* Clock.currentTimeMillis)
-    job.pulse.fire()
+    job.stateChanged.fire()
     yield* hooks.onExit(job)
     yield* Effect.logDebug("job ended").pipe(
       Effect.annotateLogs({ job: job.id, status: job.status, exitCode: exit.code, signal: exit.signal })
@@ -152,7 +154,7 @@ export const supervise = (
     Effect.onInterrupt(() =>
       Effect.sync(() => {
         if (job.status === "running") job.stopReason = "killed"
-        job.pulse.fire()
+        job.stateChanged.fire()
       })
     )
   )

@@ -86,7 +86,7 @@ describe("stdio server", () => {
     })
   }
 
-  it("exits 2 with one line naming the variable or flag on bad configuration", async () => {
+  it("exits 2 with one line naming the variable or flag on bad configuration", { timeout: 60_000 }, async () => {
     const cases: Array<[Array<string>, Record<string, string>, RegExp]> = [
       [[], { MCP_BG_MAX_JOBS: "many" }, /^mcp-background-job: MCP_BG_MAX_JOBS: invalid value "many": expected a positive integer/],
       [["--max-jobs", "0"], {}, /^mcp-background-job: --max-jobs: invalid value "0"/],
