@@ -40,6 +40,27 @@ const totalSeen = (job: Job) => job.buffer.bytesSeen("stdout") + job.buffer.byte
 export const awaitJob = (job: Job, from: Position, bounds: WaitBounds): Effect.Effect<WaitResult> =>
   Effect.gen(function*() {
     const scanner = bounds.until === undefined ? undefined : new LineScanner(job, from, bounds.until, bounds.raw)
+    const [reason, matchedLine] = yield* waitFor(job, scanner, bounds)
+    const view = readSince(job, from, { raw: bounds.raw, maxBytes: bounds.maxBytes })
+    return {
+      ...view,
+      status: job.status,
+      exitCode: job.exit?.code ?? null,
+      reason,
+      matchedLine: Option.fromNullable(matchedLine)
+    }
+  })
+
+const waitFor = (
+  job: Job,
+  scanner: LineScanner | undefined,
+  bounds: WaitBounds
+): Effect.Effect<readonly [WaitReason, string | undefined]> =>
+  Effect.gen(function*() {
+    // Most waits on an ended job, or on output already there, need no machinery at all.
+    const early = scanner?.scan()
+    if (early !== undefined) return ["matched", early] as const
+    if (job.status !== "running") return ["exited", undefined] as const
     const startedAt = yield* Clock.currentTimeMillis
     const deadline = startedAt + Duration.toMillis(bounds.timeout)
     const idleMillis = bounds.idle === undefined ? undefined : Duration.toMillis(bounds.idle)
@@ -82,15 +103,7 @@ export const awaitJob = (job: Job, from: Position, bounds: WaitBounds): Effect.E
       }
     })
 
-    const [reason, matchedLine] = yield* Effect.raceFirst(decide, timer).pipe(
+    return yield* Effect.raceFirst(decide, timer).pipe(
       Effect.ensuring(Effect.sync(() => unlisten.forEach((remove) => remove())))
     )
-    const view = readSince(job, from, { raw: bounds.raw, maxBytes: bounds.maxBytes })
-    return {
-      ...view,
-      status: job.status,
-      exitCode: job.exit?.code ?? null,
-      reason: reason satisfies WaitReason,
-      matchedLine: Option.fromNullable(matchedLine)
-    }
   })

@@ -100,6 +100,7 @@ const pump = (job: Job, name: StreamName, stream: Stream.Stream<Uint8Array>, hoo
 /** Lets the pumps read what the shell wrote before it exited; background children may keep pipes open. */
 const settle = (job: Job, pumps: Fiber.Fiber<unknown>) =>
   Effect.gen(function*() {
+    if (Option.isSome(yield* Fiber.poll(pumps))) return
     for (let round = 0; round < SETTLE_ROUNDS; round++) {
       const before = job.buffer.retained + job.buffer.bytesDropped("stdout") + job.buffer.bytesDropped("stderr")
       const done = yield* Fiber.await(pumps).pipe(Effect.timeout(SETTLE_QUIET), Effect.option)

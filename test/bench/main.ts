@@ -3,6 +3,9 @@
  * Prints a table of figures and ratios; `--json` prints the results as JSON as well.
  */
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { spawn } from "node:child_process"
 import * as os from "node:os"
@@ -15,8 +18,9 @@ const quick = process.argv.includes("--quick")
 const rows: Array<Row> = []
 const log = (message: string) => process.stderr.write(`${message}\n`)
 
+/** The library with real processes, logging off (the bench measures the runtime, not the console). */
 const library = (config: JobConfigInput = {}) =>
-  ManagedRuntime.make(JobManager.layerNode(JobConfig.make({ logLevel: undefined, ...config })))
+  ManagedRuntime.make(Layer.merge(JobManager.layerNode(JobConfig.make(config)), Logger.minimumLogLevel(LogLevel.None)))
 
 type Runtime = ReturnType<typeof library>
 const run = <A, E>(runtime: Runtime, effect: Effect.Effect<A, E, JobManager>) => runtime.runPromise(effect)
