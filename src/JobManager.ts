@@ -521,8 +521,8 @@ const make = (config: JobConfig) =>
       })
       const written = yield* writeAll.pipe(
         Effect.mapError((error) => new StdinClosed({ jobId: id, reason: error.reason })),
-        Effect.timeout(timeout),
-        Effect.option
+        // Only the bound becomes None: a closed stdin stays a StdinClosed error.
+        Effect.timeoutOption(timeout)
       )
       if (Option.isNone(written)) {
         return yield* new InputNotAccepted({ jobId: id, accepted, total: bytes.length })
