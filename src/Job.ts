@@ -11,6 +11,7 @@ import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as os from "node:os"
 import { InvalidArgument } from "./domain/errors.js"
 import type { JobDetails, JobStatus, JobSummary, StdinMode } from "./domain/JobInfo.js"
 import type { Position, StreamName } from "./OutputBuffer.js"
@@ -63,6 +64,17 @@ export class Pulse {
   }
 }
 
+const signalNumbers: Record<string, number> = os.constants.signals
+const signalNameOf = (num: number): string => Object.keys(signalNumbers).find((name) => signalNumbers[name] === num) ?? ""
+
+/**
+ * The opaque cursor for a position in a job's output: `<first 8 characters of the id>:<stdout>:<stderr>`.
+ *
+ * @internal
+ */
+export const cursorFor = (jobId: string, position: Position): string =>
+  `${jobId.slice(0, 8)}:${position.stdout}:${position.stderr}`
+
 /**
  * The mutable state of one job, owned by the `JobManager`.
  *
@@ -76,6 +88,8 @@ export class Job {
   exit: ExitInfo | undefined
   endedAt: Date | undefined
   stopReason: StopReason | undefined
+  /** Signals sent on request (`kill` with a signal): the shell ending on one of them is `killed`, not `failed`. */
+  readonly signalsSent = new Set<string>()
   /** The scope that owns the process; closing it stops the process group. */
   scope: Scope.CloseableScope | undefined
 
@@ -96,6 +110,10 @@ export class Job {
   get status(): JobStatus {
     if (this.stopReason !== undefined) return this.stopReason
     if (this.exit === undefined) return "running"
+    if (this.exit.signal !== null && this.signalsSent.has(this.exit.signal)) return "killed"
+    // A shell whose program died of a signal exits with 128 + its number.
+    const code = this.exit.code
+    if (code !== null && code > 128 && this.signalsSent.size > 0 && this.signalsSent.has(signalNameOf(code - 128))) return "killed"
     return this.exit.code === 0 ? "completed" : "failed"
   }
 
@@ -136,7 +154,7 @@ export class Job {
 
   /** An opaque cursor for a position in this job's output. */
   cursorAt(position: Position): string {
-    return `${this.id.slice(0, 8)}:${position.stdout}:${position.stderr}`
+    return cursorFor(this.id, position)
   }
 
   /** Reads a cursor given back by a caller, checking that it belongs to this job and is not ahead of it. */

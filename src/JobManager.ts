@@ -110,7 +110,7 @@ export interface InteractOptions {
   readonly until?: string | RegExp | undefined
   /** Longest wait for the reply; default 5 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Return once no output arrived for this long (after the write); default 500 ms. */
+  /** Return once no output arrived for this long (after the write); default 500 ms, or never when `until` is given. */
   readonly idle?: Duration.DurationInput | undefined
   /** Close stdin after writing (end-of-file). */
   readonly eof?: boolean | undefined
@@ -138,6 +138,14 @@ const EVENT_BUFFER = 512
 
 /** Signals `kill` accepts by name. */
 const signalNames = new Set(Object.keys(os.constants.signals))
+
+/**
+ * Signals a terminal sends to its whole foreground group (Ctrl-C, Ctrl-\, Ctrl-Z) and the ones meant to stop or
+ * resume everything: they go to the shell too, which waits for its program on SIGINT and runs its traps.
+ * Any other signal (SIGHUP, SIGUSR1, ...) goes to the programs only, or the shell would die of it and end a
+ * job whose program handled it.
+ */
+const groupSignals = new Set(["SIGINT", "SIGQUIT", "SIGTSTP", "SIGSTOP", "SIGCONT", "SIGTERM", "SIGKILL"])
 
 /**
  * The job runtime's operations.
@@ -499,7 +507,9 @@ const make = (config: JobConfig) =>
       const job = yield* lookup(id)
       const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
       const timeout = yield* decodeDuration("timeout", options.timeout ?? DEFAULT_INTERACT_TIMEOUT)
-      const idle = yield* decodeDuration("idle", options.idle ?? DEFAULT_INTERACT_IDLE)
+      // With `until` the caller said what ends the reply: a pause before it (a slow answer) does not.
+      const idleInput = options.idle ?? (until === undefined ? DEFAULT_INTERACT_IDLE : undefined)
+      const idle = idleInput === undefined ? undefined : yield* decodeDuration("idle", idleInput)
       const maxBytes = yield* checkMaxBytes(options.maxBytes)
       const process = job.process
       if (job.status !== "running" || process === undefined) {
@@ -543,7 +553,8 @@ const make = (config: JobConfig) =>
       if (job === undefined) return "not_found" as const
       if (job.status !== "running" || job.process === undefined) return "already_terminated" as const
       if (signal !== undefined && signal !== "SIGKILL") {
-        yield* job.process.signal(signal as SignalName)
+        job.signalsSent.add(signal)
+        yield* job.process.signal(signal as SignalName, groupSignals.has(signal) ? "group" : "programs")
         yield* Effect.logInfo("job signalled").pipe(Effect.annotateLogs({ job: id, signal }))
         return "signalled" as const
       }

@@ -10,10 +10,14 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { JobDetails, JobSummary, OutputView, WaitResult } from "../domain/JobInfo.js"
 import { jobStatuses } from "../domain/JobInfo.js"
+import { cursorFor } from "../Job.js"
 import { JobManager } from "../JobManager.js"
 import * as McpTool from "./McpTool.js"
 
 const iso = (date: Date | null) => (date === null ? null : date.toISOString())
+
+/** The cursor before a job's first byte: waiting or reading from it misses nothing the job printed. */
+const startCursor = (jobId: string) => cursorFor(jobId, { stdout: 0, stderr: 0 })
 
 // ---- argument schemas ----
 
@@ -163,10 +167,12 @@ const execute = McpTool.make({
     status: Status,
     pid: Schema.Number,
     started: Schema.String,
+    cursor: Schema.String.annotations({
+      description: "Pass to wait or output to read on from here: without wait_ms the start of the job's output, with wait_ms the end of what this result returned."
+    }),
     exit_code: Schema.optional(Nullable(Schema.Number)),
     stdout: Schema.optional(Schema.String),
     stderr: Schema.optional(Schema.String),
-    cursor: Schema.optional(Schema.String),
     truncated: Schema.optional(Schema.Boolean)
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
@@ -180,7 +186,13 @@ const execute = McpTool.make({
         timeout: input.timeout_s === undefined ? undefined : Duration.millis(input.timeout_s * 1000),
         stdin: input.stdin
       })
-      const base = { job_id: job.id, status: job.status, pid: job.pid, started: job.startedAt.toISOString() }
+      const base = {
+        job_id: job.id,
+        status: job.status,
+        pid: job.pid,
+        started: job.startedAt.toISOString(),
+        cursor: startCursor(job.id)
+      }
       if (input.wait_ms === undefined) return base
       const result = yield* jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true })
       return {
@@ -277,18 +289,23 @@ const interact = McpTool.make({
   name: "interact",
   title: "Send input to a job",
   description:
-    "Write input to a running job's stdin (a newline is added if missing) and return only the output that arrived after the write: " +
-    "once the job has been quiet for half a second, until matches, or timeout_ms passes. For REPLs, prompts and interactive tools; " +
-    "eof: true closes stdin afterwards (to finish cat, sort, ...).",
+    "Write input to a running job's stdin (a newline is added if missing) and return only the output that arrived after the write, with the reason it returned. " +
+    "It returns as soon as until matches, the job exits or timeout_ms passes, or, without until, once the job has been quiet for half a second. " +
+    "Use it for REPLs, prompts and programs that read stdin; eof: true closes stdin after writing (to finish cat, sort, ...).",
   input: Schema.Struct({
     job_id: JobIdArg,
-    input: Schema.String.annotations({ description: "Text to write, e.g. \"print(1+1)\" or \"y\"." }),
-    until: untilArg,
+    input: Schema.String.annotations({ description: "Text to write, e.g. \"print(1+1)\" or \"y\"; a newline is added if it lacks one." }),
+    until: McpTool.optional(
+      Schema.String,
+      "A JavaScript regular expression: return as soon as a line of the reply matches it, e.g. \"^>>> \" for a Python prompt. " +
+        "Without it the call returns once the job has been quiet for 500 ms."
+    ),
     timeout_ms: McpTool.optional(
       McpTool.intBetween(1, 600_000, "milliseconds"),
-      "Longest wait for the reply in milliseconds (default 5000)."
+      "Longest wait for the reply in milliseconds, 1 to 600000 (default 5000)."
     ),
     eof: McpTool.optional(Schema.Boolean, "Close stdin after writing (end-of-file), e.g. to let cat or sort finish."),
+    max_bytes: maxBytesArg,
     raw: rawArg
   }),
   output: Schema.Struct(WaitFields),
@@ -299,6 +316,7 @@ const interact = McpTool.make({
         until: input.until,
         timeout: input.timeout_ms === undefined ? undefined : Duration.millis(input.timeout_ms),
         eof: input.eof,
+        maxBytes: input.max_bytes,
         raw: input.raw
       })).pipe(Effect.map(waitFields))
 })
@@ -372,7 +390,10 @@ const restart = McpTool.make({
     previous_job_id: Schema.String,
     status: Status,
     pid: Schema.Number,
-    started: Schema.String
+    started: Schema.String,
+    cursor: Schema.String.annotations({
+      description: "The start of the new job's output: pass it to wait (e.g. with until \"ready\") so nothing it printed is missed."
+    })
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
   handler: (input) =>
@@ -382,7 +403,8 @@ const restart = McpTool.make({
         previous_job_id: input.job_id,
         status: job.status,
         pid: job.pid,
-        started: job.startedAt.toISOString()
+        started: job.startedAt.toISOString(),
+        cursor: startCursor(job.id)
       }))
     )
 })

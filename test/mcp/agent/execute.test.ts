@@ -29,7 +29,16 @@ describe.each(transports)("execute over %s", (transport) => {
     expect(result).toMatchObject({ status: "running" })
     expect(result.job_id).toMatch(/^[0-9a-f-]{36}$/)
     expect(result.pid).toBeGreaterThan(0)
-    expect(Object.keys(result).sort()).toEqual(["job_id", "pid", "started", "status"])
+    expect(Object.keys(result).sort()).toEqual(["cursor", "job_id", "pid", "started", "status"])
+    await harness.call("kill", { job_id: result.job_id })
+  })
+
+  it("returns a cursor at the start of the job, so a wait misses nothing printed before it began", async () => {
+    const result = await harness.call("execute", { command: "echo ready; sleep 30 # " + marker })
+    // The line is printed before the wait begins; with the cursor it still counts.
+    await eventually(async () => (await harness.call("status", { job_id: result.job_id })).stdout_bytes !== 0)
+    const ready = await harness.call("wait", { job_id: result.job_id, cursor: result.cursor, until: "^ready$", timeout_s: 60 })
+    expect(ready).toMatchObject({ reason: "matched", stdout: "ready\n" })
     await harness.call("kill", { job_id: result.job_id })
   })
 
