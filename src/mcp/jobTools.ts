@@ -146,7 +146,12 @@ const execute = McpTool.make({
     command: Schema.String.annotations({ description: "The shell command, e.g. \"npm run dev\" or \"cd app && make test\"." }),
     cwd: McpTool.optional(Schema.String, "Working directory; relative paths start at the server's working directory."),
     env: McpTool.optional(
-      Schema.Record({ key: Schema.String, value: Schema.String }),
+      Schema.Record({
+        key: Schema.String,
+        value: Schema.String.annotations({
+          message: (issue) => `expected a string value, got ${JSON.stringify("actual" in issue ? issue.actual : undefined)}: quote numbers and booleans, e.g. "3000"`
+        })
+      }).annotations({ message: () => "expected an object of variable names to string values, e.g. {\"PORT\": \"3000\"}" }),
       "Environment variables to add to the inherited environment, e.g. {\"PORT\": \"3001\"}."
     ),
     timeout_s: McpTool.optional(
@@ -158,7 +163,12 @@ const execute = McpTool.make({
       "Wait up to this many milliseconds (max 60000) for the job to end and return its status and output with the id."
     ),
     stdin: McpTool.optional(
-      Schema.Literal("pipe", "null"),
+      Schema.Literal("pipe", "null").annotations({
+        message: (issue) => ({
+          message: `expected "pipe" or "null", got ${JSON.stringify("actual" in issue ? issue.actual : undefined)}`,
+          override: true
+        })
+      }),
       "pipe (default) keeps stdin open for interact; null gives end-of-file, so a program that asks a question does not hang."
     )
   }),
