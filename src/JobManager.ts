@@ -373,6 +373,7 @@ const make = (config: JobConfig) =>
             Effect.ensuring(
               Effect.suspend(() => {
                 jobs.delete(id)
+                job.pulse.fire()
                 return Scope.close(scope, Exit.void).pipe(Effect.zipRight(publish(JobEvent.Removed({ jobId: id }))))
               })
             )
@@ -463,7 +464,9 @@ const make = (config: JobConfig) =>
             reason = "matched"
             break
           }
-          if (job.status !== "running") {
+          // A killed job's status is final at once, but its output is not: return when its shell has exited
+          // (or, on shutdown, when the job is gone).
+          if (!job.processRunning || (job.status !== "running" && !jobs.has(job.id))) {
             reason = "exited"
             break
           }

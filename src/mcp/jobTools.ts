@@ -42,7 +42,8 @@ const untilArg = McpTool.optional(
 // ---- result schemas ----
 
 const Status = Schema.Literal(...jobStatuses).annotations({
-  description: "running, completed (exit 0), failed (non-zero exit or unexpected signal), killed, or timed_out."
+  description:
+    "running; completed (exit 0); failed (non-zero exit, or a signal the server did not send); killed (by kill, a signal sent with kill, or shutdown); timed_out."
 })
 const Nullable = <S extends Schema.Schema.AnyNoContext>(schema: S) => Schema.NullOr(schema)
 
@@ -51,9 +52,13 @@ const OutputFields = {
   stderr: Schema.String,
   cursor: Schema.String.annotations({ description: "Pass back as cursor to read only what comes after." }),
   truncated: Schema.Boolean.annotations({ description: "True when bytes were dropped by the output cap or omitted by max_bytes." }),
-  dropped_stdout_bytes: Schema.Number,
-  dropped_stderr_bytes: Schema.Number,
-  omitted_bytes: Schema.Number
+  dropped_stdout_bytes: Schema.Number.annotations({
+    description: "Bytes of stdout after the given cursor that the output cap dropped before they could be read."
+  }),
+  dropped_stderr_bytes: Schema.Number.annotations({
+    description: "Bytes of stderr after the given cursor that the output cap dropped before they could be read."
+  }),
+  omitted_bytes: Schema.Number.annotations({ description: "Bytes of text left out to honour max_bytes (the oldest)." })
 }
 
 const outputFields = (view: OutputView) => ({
@@ -72,7 +77,7 @@ const WaitFields = {
   reason: Schema.Literal("exited", "matched", "timeout", "idle").annotations({
     description: "exited: the job ended; matched: until matched (see matched_line); timeout: the bound passed; idle: the job went quiet."
   }),
-  matched_line: Nullable(Schema.String),
+  matched_line: Nullable(Schema.String).annotations({ description: "The line that matched until, or null." }),
   ...OutputFields
 }
 
@@ -284,7 +289,8 @@ const tail = McpTool.make({
   name: "tail",
   title: "Last lines of a job",
   description:
-    "Get the last lines (default 50) of a job's stdout and stderr: the quickest look at what a job is doing or why it failed.",
+    "Get the last lines (default 50) of a job's stdout and stderr, and a cursor to read on from. " +
+    "It is the quickest look at what a job is doing or why it failed; to read everything exactly once, use output with a cursor.",
   input: Schema.Struct({
     job_id: JobIdArg,
     lines: McpTool.optional(McpTool.intBetween(1, 1000, "lines"), "How many lines of each stream, 1 to 1000 (default 50)."),
@@ -358,15 +364,18 @@ const wait = McpTool.make({
   name: "wait",
   title: "Wait for a job",
   description:
-    "Wait until a job ends, a line of its new output matches until, or timeout_s passes, then return its status, the reason and the new output. " +
-    "Prefer this over polling status or sleeping: e.g. wait with until \"ready\" for a dev server, or without until for a test run to finish.",
+    "Wait until a job ends, a line of its new output matches until, or timeout_s passes; returns the status, the reason " +
+    "(exited, matched or timeout), the matching line, the new output and the next cursor. " +
+    "Prefer this over polling status or sleeping: e.g. until \"ready\" for a dev server (pass the cursor from execute so an early line counts), " +
+    "or no until for a test run to finish.",
   input: Schema.Struct({
     job_id: JobIdArg,
     timeout_s: McpTool.optional(McpTool.numberBetween(0, 600, "seconds"), "Longest wait in seconds, 0 to 600 (default 30)."),
     until: untilArg,
     cursor: McpTool.optional(
       Schema.String,
-      "Look for until in, and return, output after this cursor; default: output that arrives after the call."
+      "Look for until in, and return, output after this cursor (e.g. the one from execute, to include what the job already printed); " +
+        "default: only output that arrives after the call."
     ),
     max_bytes: maxBytesArg,
     raw: rawArg
