@@ -191,7 +191,7 @@ const execute = McpTool.make({
     truncated: Schema.optional(Schema.Boolean)
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
-  handler: (input) =>
+  handler: (input, context) =>
     Effect.gen(function*() {
       const jobs = yield* JobManager
       const job = yield* jobs.execute({
@@ -209,7 +209,11 @@ const execute = McpTool.make({
         cursor: startCursor(job.id)
       }
       if (input.wait_ms === undefined) return base
-      const result = yield* jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true })
+      const result = yield* withProgress(
+        jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true }),
+        context,
+        (elapsed) => `waiting for job ${job.id} to end: ${elapsed}s`
+      )
       return {
         ...base,
         status: result.status,

@@ -54,11 +54,14 @@ describe.each(transports)("execute over %s", (transport) => {
 
   it("with wait_ms, a slow job comes back running after wait_ms with the output so far, and keeps running", async () => {
     const began = Date.now()
+    let progress = 0
     const result = await harness.call("execute", {
       command: nodeScript("console.log('started'); setTimeout(() => console.log('later'), 2500); setInterval(() => {}, 1000)", marker),
       wait_ms: 1500
-    })
+    }, { onprogress: () => progress++ })
     expect(Date.now() - began).toBeGreaterThanOrEqual(1400)
+    // A progress notification a second while it waits, when the client asks for them.
+    expect(progress).toBe(1)
     expect(result).toMatchObject({ status: "running", exit_code: null, stdout: "started\n", stderr: "" })
     const later = await harness.call("wait", { job_id: result.job_id, cursor: result.cursor, until: "later", timeout_s: 60 })
     expect(later).toMatchObject({ reason: "matched", stdout: "later\n", status: "running" })

@@ -94,7 +94,7 @@ describe.each(transports)("wait over %s", (transport) => {
     const errorsBefore = harness.clientErrors.length
     const progress: Array<Progress> = []
     const began = Date.now()
-    const result = await harness.call("wait", { job_id: id, timeout_s: 3.5 }, { onprogress: (p) => progress.push(p) })
+    const result = await harness.call("wait", { job_id: id, timeout_s: 2.6 }, { onprogress: (p) => progress.push(p) })
     const elapsedSeconds = (Date.now() - began) / 1000
     expect(result.reason).toBe("timeout")
     expect(progress.length).toBeGreaterThanOrEqual(2)
@@ -104,7 +104,7 @@ describe.each(transports)("wait over %s", (transport) => {
       expect(p.message).toContain(id)
     })
     // Without a progress token nothing is sent: a stray notification would reach onerror as an unknown token.
-    await harness.call("wait", { job_id: id, timeout_s: 2.5 })
+    await harness.call("wait", { job_id: id, timeout_s: 1.5 })
     expect(harness.clientErrors.slice(errorsBefore)).toEqual([])
     await harness.call("kill", { job_id: id })
   })
@@ -130,7 +130,7 @@ describe.each(transports)("wait over %s", (transport) => {
     expect(status.status).toBe("running")
     const next = await harness.call("wait", { job_id: id, timeout_s: 2.5, until: "tick \\d+" })
     expect(next).toMatchObject({ reason: "matched", status: "running" })
-    const quiet = await harness.call("wait", { job_id: id, timeout_s: 2.2 })
+    const quiet = await harness.call("wait", { job_id: id, timeout_s: 1.5 })
     expect(quiet.reason).toBe("timeout")
     expect(harness.clientErrors.slice(errorsBefore)).toEqual([])
     await harness.call("kill", { job_id: id })
