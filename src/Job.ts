@@ -64,9 +64,6 @@ export class Pulse {
   }
 }
 
-const signalNumbers: Record<string, number> = os.constants.signals
-const signalNameOf = (num: number): string => Object.keys(signalNumbers).find((name) => signalNumbers[name] === num) ?? ""
-
 /**
  * The opaque cursor for a position in a job's output: `<first 8 characters of the id>:<stdout>:<stderr>`.
  *
@@ -110,11 +107,18 @@ export class Job {
   get status(): JobStatus {
     if (this.stopReason !== undefined) return this.stopReason
     if (this.exit === undefined) return "running"
-    if (this.exit.signal !== null && this.signalsSent.has(this.exit.signal)) return "killed"
-    // A shell whose program died of a signal exits with 128 + its number.
-    const code = this.exit.code
-    if (code !== null && code > 128 && this.signalsSent.size > 0 && this.signalsSent.has(signalNameOf(code - 128))) return "killed"
+    if (this.signalsSent.size > 0 && this.endedBySentSignal(this.exit)) return "killed"
     return this.exit.code === 0 ? "completed" : "failed"
+  }
+
+  /** Whether the shell died of a signal sent with `kill`, or exited with 128 + its number (its program died of it). */
+  private endedBySentSignal(exit: ExitInfo): boolean {
+    const signals: Record<string, number> = os.constants.signals
+    for (const name of this.signalsSent) {
+      const number = signals[name]
+      if (exit.signal === name || (number !== undefined && exit.code === 128 + number)) return true
+    }
+    return false
   }
 
   append(stream: StreamName, chunk: Uint8Array): void {
