@@ -144,9 +144,9 @@ const execute = McpTool.make({
   name: "execute",
   title: "Start a background job",
   description:
-    "Start a shell command as a background job and get its job_id at once; it runs through /bin/sh -c, so pipes, && and $VARS work. " +
-    "Pass wait_ms to get the status and output of a short command in the same call. " +
-    "For long commands follow up with wait (with until for a line such as \"ready\"), not with repeated status calls.",
+    "Start a shell command as a background job and get its job_id and a cursor at once; it runs through /bin/sh -c, so pipes, && and $VARS work. " +
+    "Pass wait_ms to get the status, exit code and output of a short command in the same call. " +
+    "For long commands follow up with wait (with the cursor, and until for a line such as \"ready\"), not with repeated status calls.",
   input: Schema.Struct({
     command: Schema.String.annotations({ description: "The shell command, e.g. \"npm run dev\" or \"cd app && make test\"." }),
     cwd: McpTool.optional(Schema.String, "Working directory; relative paths start at the server's working directory."),
