@@ -138,7 +138,7 @@ describe.each(transports)("wait over %s", (transport) => {
 
   it("serves many waits on one job at once", async () => {
     const id = await start("setTimeout(() => console.log('go go go'), 1000); setInterval(() => {}, 1000)")
-    const waits = Array.from({ length: 20 }, (_, index) =>
+    const waits = Array.from({ length: 50 }, (_, index) =>
       harness.call("wait", { job_id: id, timeout_s: 60, until: index % 2 === 0 ? "go" : "go go" }))
     const results = await Promise.all(waits)
     for (const result of results) {
