@@ -8,6 +8,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as os from "node:os"
 import { InvalidArgument } from "./domain/errors.js"
 import type { JobDetails, JobStatus, JobSummary, StdinMode } from "./domain/JobInfo.js"
 import type { Position, StreamName } from "./OutputBuffer.js"
@@ -58,6 +59,14 @@ export class Signal {
 }
 
 /**
+ * The opaque cursor for a position in a job's output: `<first 8 characters of the id>:<stdout>:<stderr>`.
+ *
+ * @internal
+ */
+export const cursorFor = (jobId: string, position: Position): string =>
+  `${jobId.slice(0, 8)}:${position.stdout}:${position.stderr}`
+
+/**
  * The mutable state of one job, owned by the `JobManager`.
  *
  * @internal
@@ -73,6 +82,10 @@ export class Job {
   exit: ExitInfo | undefined
   endedAt: Date | undefined
   stopReason: StopReason | undefined
+  /** Signals sent on request (`kill` with a signal): the shell ending on one of them is `killed`, not `failed`. */
+  readonly signalsSent = new Set<string>()
+  /** Set when the job leaves the registry (cleanup or shutdown). */
+  removed = false
   /** The scope that owns the process; closing it stops the process group. */
   scope: Scope.CloseableScope | undefined
 
@@ -85,6 +98,14 @@ export class Job {
     this.buffer = new OutputBuffer(outputCap)
   }
 
+  /**
+   * Whether waiting on the job is over: its shell has exited (a killed job's status is final at once, but
+   * its last output is not), or it was removed (shutdown).
+   */
+  get settled(): boolean {
+    return !this.processRunning || this.removed
+  }
+
   /** Whether the shell is still alive; a job holds a concurrency slot until then. */
   get processRunning(): boolean {
     return this.exit === undefined
@@ -93,7 +114,18 @@ export class Job {
   get status(): JobStatus {
     if (this.stopReason !== undefined) return this.stopReason
     if (this.exit === undefined) return "running"
+    if (this.signalsSent.size > 0 && this.endedBySentSignal(this.exit)) return "killed"
     return this.exit.code === 0 ? "completed" : "failed"
+  }
+
+  /** Whether the shell died of a signal sent with `kill`, or exited with 128 + its number (its program died of it). */
+  private endedBySentSignal(exit: ExitInfo): boolean {
+    const signals: Record<string, number> = os.constants.signals
+    for (const name of this.signalsSent) {
+      const number = signals[name]
+      if (exit.signal === name || (number !== undefined && exit.code === 128 + number)) return true
+    }
+    return false
   }
 
   append(stream: StreamName, chunk: Uint8Array): void {
@@ -133,7 +165,7 @@ export class Job {
 
   /** An opaque cursor for a position in this job's output. */
   cursorAt(position: Position): string {
-    return `${this.id.slice(0, 8)}:${position.stdout}:${position.stderr}`
+    return cursorFor(this.id, position)
   }
 
   /** Reads a cursor given back by a caller, checking that it belongs to this job and is not ahead of it. */

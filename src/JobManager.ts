@@ -141,6 +141,14 @@ const EVENT_BUFFER = 512
 const signalNames = new Set(Object.keys(os.constants.signals))
 
 /**
+ * Signals a terminal sends to its whole foreground group (Ctrl-C, Ctrl-\, Ctrl-Z) and the ones meant to stop or
+ * resume everything: they go to the shell too, which waits for its program on SIGINT and runs its traps.
+ * Any other signal (SIGHUP, SIGUSR1, ...) goes to the programs only, or the shell would die of it and end a
+ * job whose program handled it.
+ */
+const groupSignals = new Set(["SIGINT", "SIGQUIT", "SIGTSTP", "SIGSTOP", "SIGCONT", "SIGTERM", "SIGKILL"])
+
+/**
  * The job runtime's operations.
  *
  * @since 0.1.0
@@ -373,6 +381,8 @@ const make = (config: JobConfig) =>
             Effect.ensuring(
               Effect.suspend(() => {
                 jobs.delete(id)
+                job.removed = true
+                job.stateChanged.fire()
                 return Scope.close(scope, Exit.void).pipe(Effect.zipRight(publish(JobEvent.Removed({ jobId: id }))))
               })
             )
@@ -445,7 +455,9 @@ const make = (config: JobConfig) =>
       const job = yield* lookup(id)
       const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
       const timeout = yield* decodeDuration("timeout", options.timeout ?? DEFAULT_INTERACT_TIMEOUT)
-      const idle = yield* decodeDuration("idle", options.idle ?? DEFAULT_INTERACT_IDLE)
+      // With `until` the caller said what ends the reply: a pause before it (a slow answer) does not.
+      const idleInput = options.idle ?? (until === undefined ? DEFAULT_INTERACT_IDLE : undefined)
+      const idle = idleInput === undefined ? undefined : yield* decodeDuration("idle", idleInput)
       const maxBytes = yield* checkMaxBytes(options.maxBytes)
       const process = job.process
       if (job.status !== "running" || process === undefined) {
@@ -467,15 +479,14 @@ const make = (config: JobConfig) =>
       })
       const written = yield* writeAll.pipe(
         Effect.mapError((error) => new StdinClosed({ jobId: id, reason: error.reason })),
-        Effect.timeout(timeout),
-        Effect.option
+        // Only the bound becomes None: a closed stdin stays a StdinClosed error.
+        Effect.timeoutOption(timeout)
       )
       if (Option.isNone(written)) {
         return yield* new InputNotAccepted({ jobId: id, accepted, total: bytes.length })
       }
       if (options.eof === true) yield* process.closeStdin.pipe(Effect.timeout(timeout), Effect.ignore)
-      // With a pattern to wait for, a quiet spell is not an answer: only the match, the exit or the timeout are.
-      return yield* awaitJob(job, mark, { timeout, until, idle: until === undefined ? idle : undefined, maxBytes, raw: options.raw })
+      return yield* awaitJob(job, mark, { timeout, until, idle, maxBytes, raw: options.raw })
     })
 
     const kill = Effect.fn("JobManager.kill")(function*(id: string, options: { readonly signal?: string | undefined } = {}) {
@@ -490,7 +501,8 @@ const make = (config: JobConfig) =>
       if (job === undefined) return "not_found" as const
       if (job.status !== "running" || job.process === undefined) return "already_terminated" as const
       if (signal !== undefined && signal !== "SIGKILL") {
-        yield* job.process.signal(signal as SignalName)
+        job.signalsSent.add(signal)
+        yield* job.process.signal(signal as SignalName, groupSignals.has(signal) ? "group" : "programs")
         yield* Effect.logInfo("job signalled").pipe(Effect.annotateLogs({ job: id, signal }))
         return "signalled" as const
       }

@@ -60,7 +60,7 @@ const waitFor = (
     // Most waits on an ended job, or on output already there, need no machinery at all.
     const early = scanner?.scan()
     if (early !== undefined) return ["matched", early] as const
-    if (job.status !== "running") return ["exited", undefined] as const
+    if (job.settled) return ["exited", undefined] as const
     const startedAt = yield* Clock.currentTimeMillis
     const deadline = startedAt + Duration.toMillis(bounds.timeout)
     const idleMillis = bounds.idle === undefined ? undefined : Duration.toMillis(bounds.idle)
@@ -90,7 +90,7 @@ const waitFor = (
       while (true) {
         const matched = scanner?.scan()
         if (matched !== undefined) return ["matched", matched] as const
-        if (job.status !== "running") return ["exited", undefined] as const
+        if (job.settled) return ["exited", undefined] as const
         const now = yield* Clock.currentTimeMillis
         const seen = totalSeen(job)
         if (seen !== lastSeen) {
