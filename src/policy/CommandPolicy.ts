@@ -255,7 +255,10 @@ const make = (options: CommandPolicyOptions) =>
       }
       const plain = words.map((w) => w.literal ?? w.text)
       const base = name.literal.slice(name.literal.lastIndexOf("/") + 1)
-      if (deniedText([text, plain.join(" "), [base, ...plain.slice(1)].join(" ")])) {
+      // With a trailing space too: xargs, find -exec and the like append arguments at run time.
+      const normal = plain.join(" ")
+      const based = [base, ...plain.slice(1)].join(" ")
+      if (deniedText([text, normal, based, `${normal} `, `${based} `])) {
         return new Refusal("denied", text, "it matches a denied pattern (MCP_BG_DENIED_COMMANDS). Do not run it.")
       }
       const wrapper = wrapperUse(words)

@@ -19,7 +19,7 @@ import { rejectWorkingDirectory } from "./CommandPolicy.js"
  */
 export const isInside = (root: string, candidate: string): boolean => {
   const relative = path.relative(root, candidate)
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))
+  return relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
 }
 
 /**
