@@ -1,0 +1,66 @@
+/**
+ * The policy settings: read from MCP_BG_* variables and flags; a bad value stops the server with exit code 2.
+ */
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { spawnSync } from "node:child_process"
+import * as path from "node:path"
+import { describe, expect, it } from "vitest"
+import { JobConfig } from "../../src/JobConfig.js"
+
+const bin = path.resolve(import.meta.dirname, "../../dist/bin.js")
+
+const read = (entries: Record<string, string>) =>
+  Effect.runSync(Effect.withConfigProvider(JobConfig.config, ConfigProvider.fromMap(new Map(Object.entries(entries)))))
+
+describe("policy settings", () => {
+  it("reads every policy setting", () => {
+    const config = read({
+      MCP_BG_DENIED_COMMANDS: "^rm ,^git push",
+      MCP_BG_RESTRICT_CWD: "yes",
+      MCP_BG_SCRUB_ENV: "AWS_*, *_TOKEN",
+      MCP_BG_ALLOWED_ENV: "PATH,NODE_OPTIONS",
+      MCP_BG_LIMIT_FILE_SIZE: "10MB",
+      MCP_BG_LIMIT_OPEN_FILES: "256",
+      MCP_BG_LIMIT_CPU: "600",
+      MCP_BG_LIMIT_MEMORY: "2GB"
+    })
+    expect(config.deniedCommands.map((p) => p.source)).toEqual(["^rm", "^git push"])
+    expect(config.restrictCwd).toBe(true)
+    expect(config.scrubEnv).toEqual(["AWS_*", "*_TOKEN"])
+    expect(config.allowedEnv).toEqual(["PATH", "NODE_OPTIONS"])
+    expect(config.limits).toEqual({
+      fileSize: Option.some(10 * 1024 ** 2),
+      openFiles: Option.some(256),
+      cpuSeconds: Option.some(600),
+      virtualMemory: Option.some(2 * 1024 ** 3)
+    })
+  })
+
+  it("defaults to no deny list, no restriction, nothing scrubbed beyond secrets, no limits", () => {
+    const config = read({})
+    expect(config.deniedCommands).toEqual([])
+    expect(config.restrictCwd).toBe(false)
+    expect(config.scrubEnv).toEqual([])
+    expect(config.limits.fileSize).toEqual(Option.none())
+  })
+
+  it.each([
+    ["MCP_BG_DENIED_COMMANDS", "^rm (", "--denied-commands"],
+    ["MCP_BG_RESTRICT_CWD", "maybe", "--restrict-cwd"],
+    ["MCP_BG_SCRUB_ENV", "A B", "--scrub-env"],
+    ["MCP_BG_ALLOWED_ENV", "PATH;X", "--allowed-env"],
+    ["MCP_BG_LIMIT_FILE_SIZE", "10 parsecs", "--limit-file-size"],
+    ["MCP_BG_LIMIT_OPEN_FILES", "0", "--limit-open-files"],
+    ["MCP_BG_LIMIT_CPU", "1.5", "--limit-cpu"],
+    ["MCP_BG_LIMIT_MEMORY", "-1", "--limit-memory"]
+  ])("stops the server with exit code 2 on a bad %s, as variable and as flag", (name, value, flag) => {
+    const byEnv = spawnSync(process.execPath, [bin], { env: { ...process.env, [name]: value }, input: "", encoding: "utf8", timeout: 20_000 })
+    expect(byEnv.status).toBe(2)
+    expect(byEnv.stderr).toContain(name)
+    const byFlag = spawnSync(process.execPath, [bin, `${flag}=${value}`], { input: "", encoding: "utf8", timeout: 20_000 })
+    expect(byFlag.status).toBe(2)
+    expect(byFlag.stderr).toContain(flag)
+  })
+})
