@@ -111,8 +111,17 @@ const excerpt = (text: string): string => {
 }
 
 class Refusal {
-  constructor(readonly rule: PolicyRule, readonly refused: string, readonly reason: string) {}
+  constructor(
+    readonly rule: PolicyRule,
+    readonly refused: string,
+    readonly reason: string,
+    /** What `refused` is, in the message to the agent. */
+    readonly subject: "simple command" | "statement" | "variable" = "simple command"
+  ) {}
 }
+
+/** Longest command quoted in a log line; the rest is cut (the agent's command can be 128 KiB). */
+const LOGGED = 2000
 
 /** A pattern's source with regex escapes of punctuation removed: what it spells literally. */
 const spelled = (pattern: RegExp): string => pattern.source.replace(/\\([^A-Za-z0-9])/g, "$1")
@@ -229,7 +238,8 @@ const make = (options: CommandPolicyOptions) =>
           return new Refusal(
             "protected-variable",
             unit.text,
-            `it sets ${name}, a variable that makes programs load or run other code. Leave it unset, or ask the operator to list it in MCP_BG_ALLOWED_ENV.`
+            `it sets ${name}, a variable that makes programs load or run other code. Leave it unset, or ask the operator to list it in MCP_BG_ALLOWED_ENV.`,
+            unit.kind === "command" ? "simple command" : "statement"
           )
         }
       }
@@ -317,9 +327,10 @@ const make = (options: CommandPolicyOptions) =>
             refusal: new Refusal(
               construct.kind,
               unit.text,
-              `it contains ${construct.kind.replace("-", " ")} ${excerpt(construct.text)}, which the policy cannot see through. Run the inner command on its own, or ask the operator for a pattern that spells ${
+              `it contains ${construct.kind.replaceAll("-", " ")} ${excerpt(construct.text)}, which the policy cannot see through. Run the inner command on its own, or ask the operator for a pattern that spells ${
                 JSON.stringify(construct.marker)
-              }.`
+              }.`,
+              unit.kind === "command" ? "simple command" : "statement"
             )
           }
         }
@@ -332,7 +343,8 @@ const make = (options: CommandPolicyOptions) =>
             refusal: new Refusal(
               "redirect",
               unit.text,
-              `it ${problem.what}. Drop the redirection (the job's output is kept for you) or redirect to /dev/null.`
+              `it ${problem.what}. Drop the redirection (the job's output is kept for you) or redirect to /dev/null.`,
+              unit.kind === "command" ? "simple command" : "statement"
             )
           }
         }
@@ -393,7 +405,7 @@ const make = (options: CommandPolicyOptions) =>
     }
 
     const reject = (command: string, refusal: Refusal): Effect.Effect<never, CommandRejected> => {
-      const subject = refusal.refused === "" ? "" : ` the simple command \`${excerpt(refusal.refused)}\``
+      const subject = refusal.refused === "" ? "" : ` the ${refusal.subject} \`${excerpt(refusal.refused)}\``
       const reason = refusal.rule === "empty" ? refusal.reason : `refused by rule ${refusal.rule}:${subject}${subject === "" ? " " : ": "}${refusal.reason}`
       const error = new CommandRejected({
         command,
@@ -402,7 +414,12 @@ const make = (options: CommandPolicyOptions) =>
         ...(refusal.refused === "" ? {} : { refused: refusal.refused })
       })
       return Effect.logInfo("command refused").pipe(
-        Effect.annotateLogs({ command, rule: refusal.rule, refused: refusal.refused, reason: refusal.reason }),
+        Effect.annotateLogs({
+          command: command.length > LOGGED ? `${command.slice(0, LOGGED)}… (${command.length} characters)` : command,
+          rule: refusal.rule,
+          refused: excerpt(refusal.refused),
+          reason: refusal.reason
+        }),
         Effect.zipRight(Effect.fail(error))
       )
     }
@@ -423,7 +440,8 @@ const make = (options: CommandPolicyOptions) =>
               new Refusal(
                 "protected-variable",
                 name,
-                `the job's env sets ${name}, a variable that makes programs load or run other code. Leave it out, or ask the operator to list it in MCP_BG_ALLOWED_ENV.`
+                `the job's env sets ${name}, a variable that makes programs load or run other code. Leave it out, or ask the operator to list it in MCP_BG_ALLOWED_ENV.`,
+                "variable"
               )
             )
           }
