@@ -95,6 +95,10 @@ const corpus: ReadonlyArray<Attempt> = [
   { name: "line continuation inside a word", command: "ls && tou\\\nch created", rule: "ambiguous-syntax" },
   { name: "carriage return", command: "ls\rtouch created", rule: "control-character" },
   { name: "ANSI-C quote read differently by sh", command: "echo $'a\\' ; touch created ; echo # '", rule: "ambiguous-syntax" },
+  { name: "escaped tab before a comment sign", command: "echo a\\\t#; touch created", rule: "ambiguous-syntax" },
+  { name: "backquotes in a here-document", command: "ls <<EOF\n`touch created`\nEOF", rule: "ambiguous-syntax" },
+  { name: "substitution in a ${x#pattern}", command: "echo \"${x#$(touch created)}\"", rule: "ambiguous-syntax" },
+  { name: "single quotes inside a double-quoted ${x:-…}", command: "echo \"${x:-'$(touch created)'}\"", rule: "ambiguous-syntax" },
   { name: "unterminated quote", command: "echo 'a; touch created", rule: "syntax" },
   { name: "dangling operator", command: "echo a && ", rule: "syntax" },
   { name: "test then remove", command: "[ -f victim ] && rm victim", rule: "not-allowed" },
@@ -149,7 +153,17 @@ describe("the corpus would notice a slip", () => {
     const sandbox = makeSandbox()
     const open = makeRuntime({ workingDir: sandbox.dir })
     try {
-      for (const command of ["echo a; touch created", "echo $(rm victim)", "sh -c 'touch created'", "find . -name victim -exec rm {} \\;"]) {
+      const samples = [
+        "echo a; touch created",
+        "echo $(rm victim)",
+        "sh -c 'touch created'",
+        "find . -name victim -exec rm {} \\;",
+        // The parser-differential ones: sh really runs what the parser does not see.
+        "echo a\\\t#; touch created",
+        "echo \"${x:-'$(touch created)'}\"",
+        "echo $'a\\' ; touch created ; echo # '"
+      ]
+      for (const command of samples) {
         sandbox.reset()
         const result = await open.execute({ command, stdin: "null" })
         expect(Either.isRight(result)).toBe(true)

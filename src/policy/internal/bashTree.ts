@@ -111,7 +111,7 @@ class Converter {
     }
     switch (type) {
       case "comment":
-        return
+        return this.comment(node)
       case "command":
       case "variable_assignment":
       case "variable_assignments":
@@ -146,6 +146,25 @@ class Converter {
         return this.caseStatement(node, depth)
       default:
         return this.problem(`the policy does not understand the shell syntax ${JSON.stringify(node.text.slice(0, 40))} (${type})`)
+    }
+  }
+
+  /**
+   * A `#` starts a comment only at the start of a word. If the character before it is escaped (`a\<tab>#`),
+   * the shell reads on where the parser stopped, and what follows (`; rm x`) would run unchecked.
+   */
+  private comment(node: Node): void {
+    const at = node.startIndex
+    let before = at - 1
+    const previous = this.source[before]
+    if (previous === undefined || previous === "\n") return
+    if (!" \t;&|()<>".includes(previous)) {
+      return this.problem(`the parser read ${JSON.stringify(node.text.slice(0, 40))} as a comment, but the shell may not`)
+    }
+    let backslashes = 0
+    while (this.source[--before] === "\\") backslashes++
+    if (backslashes % 2 === 1) {
+      this.problem(`the parser read ${JSON.stringify(node.text.slice(0, 40))} as a comment after an escaped character, but the shell does not`)
     }
   }
 
@@ -270,7 +289,7 @@ class Converter {
           words.push(this.word(inner, constructs, depth + 1))
           nameEnd = this.text(start, child.endIndex).length
         } else if (child.type === "comment") {
-          continue
+          this.comment(child)
         } else {
           words.push(this.word(child, constructs, depth + 1))
         }
@@ -320,14 +339,19 @@ class Converter {
       this.problem(`the here-document ending with ${JSON.stringify(delimiter)} could end at a different line for the shell`)
     }
     if (quotedDelimiter(written)) return
-    for (const part of namedChildren(body)) {
-      if (part.type === "heredoc_content") {
-        const hidden = hiddenSyntax(part.text, true)
-        if (hidden !== undefined) this.problem(`the here-document contains ${JSON.stringify(hidden)} that the parser did not read as an expansion`)
-      } else {
-        this.scan(part, constructs, depth + 1)
-      }
+    // Text of the body outside the expansions the parser found must hold no expansion it missed.
+    let from = body.startIndex
+    const checkText = (end: number) => {
+      const hidden = hiddenSyntax(this.source.slice(from, end), true)
+      if (hidden !== undefined) this.problem(`the here-document contains ${JSON.stringify(hidden)} that the parser did not read as an expansion`)
     }
+    for (const part of namedChildren(body)) {
+      if (part.type === "heredoc_content") continue
+      checkText(part.startIndex)
+      from = part.endIndex
+      this.scan(part, constructs, depth + 1)
+    }
+    checkText(body.endIndex)
   }
 
   /** A word: its value when known, and the constructs inside it. */
@@ -408,6 +432,13 @@ class Converter {
         const operators = children(node).map((c) => c.type)
         const at = operators.indexOf("@")
         if (at >= 0 && operators[at + 1] === "P") constructs.push({ kind: "prompt-expansion", text: node.text, marker: "@P" })
+        // Inside "${x:-'…'}" the single quotes are plain characters: the shell expands what they enclose.
+        for (const quoted of node.descendantsOfType(["raw_string", "ansi_c_string"])) {
+          const hidden = quoted === null ? undefined : hiddenSyntax(quoted.text, true)
+          if (hidden !== undefined) {
+            this.problem(`${JSON.stringify(quoted!.text.slice(0, 40))} inside \${…} is quoted for the parser, but the shell may expand ${JSON.stringify(hidden)} in it`)
+          }
+        }
         break
       }
       case "word":
@@ -417,7 +448,10 @@ class Converter {
       case "concatenation":
         this.word(node, constructs, depth)
         return
-      case "string_content": {
+      case "string_content":
+      case "regex":
+      case "extglob_pattern": {
+        // Patterns in ${x#…}, ${x%…}, =~ and extglobs are expanded by the shell, though the parser keeps them as text.
         const hidden = hiddenSyntax(node.text, true)
         if (hidden !== undefined) this.problem(`the parser read ${JSON.stringify(node.text)} as plain text, but ${JSON.stringify(hidden)} in it means something to the shell`)
         return
@@ -453,6 +487,9 @@ const wordJoiningContinuation = (source: string): boolean => {
  */
 export const toShellScript = (root: Node, source: string): ShellScript => {
   const converter = new Converter(source)
+  if (/(^|[^\\])(\\\\)*\\\t/.test(source)) {
+    converter.problem("a backslash before a tab makes the tab part of a word for the shell, not for the parser; remove the backslash")
+  }
   if (wordJoiningContinuation(source)) {
     converter.problem("a backslash at the end of a line joins two words into one; write the word on one line")
   }
