@@ -38,7 +38,7 @@ import { Job, type JobSpec } from "./Job.js"
 import { JobConfig } from "./JobConfig.js"
 import { compilePattern, LineScanner, readSince, tail as tailView } from "./JobOutput.js"
 import * as NodeSpawner from "./NodeSpawner.js"
-import { CommandPolicy } from "./policy/CommandPolicy.js"
+import { CommandPolicy, unsupportedPolicyShell } from "./policy/CommandPolicy.js"
 import { jobEnvironment } from "./policy/JobEnvironment.js"
 import { withLimits } from "./policy/ResourceLimits.js"
 import { resolveWorkingDirectory } from "./policy/WorkingDirectory.js"
@@ -253,6 +253,8 @@ const make = (config: JobConfig) =>
     const workingDir = yield* checkWorkingDir(config.workingDir)
     // A broken installation (the parser's WebAssembly missing) is a defect, not a configuration error.
     const policy = yield* CommandPolicy.make(config).pipe(Effect.orDie)
+    const shellProblem = policy.active ? unsupportedPolicyShell(config.shell) : undefined
+    if (shellProblem !== undefined) return yield* Effect.fail(ConfigError.InvalidData(["MCP_BG_SHELL"], shellProblem))
     const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
     const jobs = new Map<string, Job>()
     const fibers = yield* FiberMap.make<string>()

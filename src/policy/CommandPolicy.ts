@@ -452,6 +452,23 @@ const make = (options: CommandPolicyOptions) =>
     return { active, check, checkEnv } satisfies CommandPolicyService
   })
 
+/** Shells whose syntax the policy's parser (bash's grammar) covers. */
+const POLICY_SHELLS = new Set(["sh", "bash", "dash", "ash", "ksh", "mksh", "posh", "yash", "busybox"])
+
+/**
+ * Why a job shell cannot be used with a command list (its syntax is not sh or bash, so commands could hide
+ * from the parser), or `undefined` when it can.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const unsupportedPolicyShell = (shell: string): string | undefined => {
+  const name = shell.slice(shell.lastIndexOf("/") + 1)
+  return POLICY_SHELLS.has(name) ?
+    undefined :
+    `the command policy reads POSIX sh and bash syntax, and ${name} has syntax of its own; with MCP_BG_ALLOWED_COMMANDS or MCP_BG_DENIED_COMMANDS set, use a shell such as /bin/sh or /bin/bash`
+}
+
 /**
  * Refuses with the working-directory rule (used by the job runtime's cwd check), logged like every refusal.
  *

@@ -91,3 +91,20 @@ describe("policy settings", () => {
     }
   )
 })
+
+describe("job shell under a command policy", () => {
+  it("refuses to build the runtime with a shell whose syntax the parser does not cover", async () => {
+    const { JobManager } = await import("../../src/JobManager.js")
+    const { ConfigError } = await import("effect")
+    const build = (shell: string) =>
+      Effect.runPromise(
+        Effect.scoped(Effect.either(
+          Effect.asVoid(Effect.provide(JobManager, JobManager.layerNode(JobConfig.make({ shell, allowedCommands: ["^ls"] }))))
+        ))
+      )
+    const zsh = await build("/usr/bin/zsh")
+    expect(zsh._tag).toBe("Left")
+    expect(zsh._tag === "Left" && ConfigError.isConfigError(zsh.left) ? String(zsh.left) : "").toContain("MCP_BG_SHELL")
+    expect((await build("/bin/bash"))._tag).toBe("Right")
+  })
+})
