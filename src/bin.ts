@@ -17,6 +17,7 @@ import { configProvider, helpText, parseServerArgs } from "./cli/serverArgs.js"
 import { firstInvalidSetting, JobConfig, settings } from "./JobConfig.js"
 import { JobManager } from "./JobManager.js"
 import { serveStdio } from "./mcp/stdio.js"
+import { unsupportedPolicyShell } from "./policy/CommandPolicy.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 
 const EXIT_USAGE = 2
@@ -56,6 +57,11 @@ if (!fs.statSync(config.workingDir, { throwIfNoEntry: false })?.isDirectory()) {
   const name = flagByEnv.get(settings.workingDir.env) ?? settings.workingDir.env
   usageError(`${name}: invalid value ${JSON.stringify(config.workingDir)}: expected ${settings.workingDir.expected}`)
 }
+
+const policyShell = config.allowedCommands.length > 0 || config.deniedCommands.length > 0 ?
+  unsupportedPolicyShell(config.shell) :
+  undefined
+if (policyShell !== undefined) usageError(`${flagByEnv.get(settings.shell.env) ?? settings.shell.env}: ${policyShell}`)
 
 const StderrLogger = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)).pipe(
   Layer.merge(Logger.minimumLogLevel(config.logLevel))

@@ -108,3 +108,11 @@ describe("job shell under a command policy", () => {
     expect((await build("/bin/bash"))._tag).toBe("Right")
   })
 })
+
+describe("the bin with a command list and a shell the parser does not cover", () => {
+  it("exits with code 2 naming the shell setting", async () => {
+    const result = await runBin(["--shell", "/usr/bin/zsh"], { MCP_BG_ALLOWED_COMMANDS: "^ls" })
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain("--shell")
+  })
+})
