@@ -12,6 +12,8 @@ import * as Either from "effect/Either"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as path from "node:path"
+import { parseNameList } from "./policy/NamePattern.js"
+import type { ResourceLimits } from "./policy/ResourceLimits.js"
 
 /**
  * Every setting of the runtime, with its default filled in.
@@ -30,8 +32,18 @@ export class JobConfig extends Data.Class<{
   readonly cleanupInterval: Duration.Duration
   /** Absolute directory that jobs run in, and that a relative `cwd` is resolved against. */
   readonly workingDir: string
-  /** When non-empty, a command must match one of these patterns. */
+  /** When non-empty, every simple command of a command must match one of these patterns (from its start). */
   readonly allowedCommands: ReadonlyArray<RegExp>
+  /** A simple command matching one of these patterns (from its start) is refused. */
+  readonly deniedCommands: ReadonlyArray<RegExp>
+  /** A job's cwd must resolve inside `workingDir` (always so when `allowedCommands` is set). */
+  readonly restrictCwd: boolean
+  /** Names or globs removed from the environment jobs inherit (besides the server's own secrets). */
+  readonly scrubEnv: ReadonlyArray<string>
+  /** Loader and interpreter hook variables a job may set even under a command policy: names or globs. */
+  readonly allowedEnv: ReadonlyArray<string>
+  /** Per-job resource limits, applied with `ulimit` before the command runs. */
+  readonly limits: ResourceLimits
   /** The shell that runs each command as `<shell> -c <command>`. */
   readonly shell: string
   /** Time between SIGTERM and SIGKILL when a job's process group is stopped. */
@@ -54,6 +66,16 @@ export class JobConfig extends Data.Class<{
       cleanupInterval: Duration.decode(input.cleanupInterval ?? defaults.cleanupInterval),
       workingDir: path.resolve(input.workingDir ?? process.cwd()),
       allowedCommands: (input.allowedCommands ?? []).map((p) => (typeof p === "string" ? new RegExp(p) : p)),
+      deniedCommands: (input.deniedCommands ?? []).map((p) => (typeof p === "string" ? new RegExp(p) : p)),
+      restrictCwd: input.restrictCwd ?? false,
+      scrubEnv: input.scrubEnv ?? [],
+      allowedEnv: input.allowedEnv ?? [],
+      limits: {
+        fileSize: Option.fromNullable(input.limitFileSize),
+        openFiles: Option.fromNullable(input.limitOpenFiles),
+        cpuSeconds: Option.fromNullable(input.limitCpu),
+        virtualMemory: Option.fromNullable(input.limitMemory)
+      },
       shell: input.shell ?? defaults.shell,
       killGrace: Duration.decode(input.killGrace ?? defaults.killGrace),
       logLevel: input.logLevel ?? LogLevel.Info
@@ -73,6 +95,14 @@ export class JobConfig extends Data.Class<{
       cleanupInterval: read(settings.cleanupInterval),
       workingDir: read(settings.workingDir),
       allowedCommands: read(settings.allowedCommands),
+      deniedCommands: read(settings.deniedCommands),
+      restrictCwd: read(settings.restrictCwd),
+      scrubEnv: read(settings.scrubEnv),
+      allowedEnv: read(settings.allowedEnv),
+      limitFileSize: read(settings.limitFileSize),
+      limitOpenFiles: read(settings.limitOpenFiles),
+      limitCpu: read(settings.limitCpu),
+      limitMemory: read(settings.limitMemory),
       shell: read(settings.shell),
       killGrace: read(settings.killGrace),
       logLevel: read(settings.logLevel)
@@ -93,6 +123,17 @@ export interface JobConfigInput {
   readonly cleanupInterval?: Duration.DurationInput | undefined
   readonly workingDir?: string | undefined
   readonly allowedCommands?: ReadonlyArray<RegExp | string> | undefined
+  readonly deniedCommands?: ReadonlyArray<RegExp | string> | undefined
+  readonly restrictCwd?: boolean | undefined
+  readonly scrubEnv?: ReadonlyArray<string> | undefined
+  readonly allowedEnv?: ReadonlyArray<string> | undefined
+  /** Bytes. */
+  readonly limitFileSize?: number | undefined
+  readonly limitOpenFiles?: number | undefined
+  /** Seconds. */
+  readonly limitCpu?: number | undefined
+  /** Bytes of virtual memory. */
+  readonly limitMemory?: number | undefined
   readonly shell?: string | undefined
   readonly killGrace?: Duration.DurationInput | undefined
   readonly logLevel?: LogLevel.LogLevel | undefined
@@ -176,6 +217,8 @@ const compilePattern = (source: string): RegExp | undefined => {
   return Either.isRight(result) ? result.right : undefined
 }
 
+const booleans: Record<string, boolean> = { true: true, yes: true, on: true, "1": true, false: false, no: false, off: false, "0": false }
+
 const logLevels: Record<string, LogLevel.LogLevel> = {
   all: LogLevel.All,
   trace: LogLevel.Trace,
@@ -242,10 +285,74 @@ export const settings = {
     env: "MCP_BG_ALLOWED_COMMANDS",
     flag: "--allowed-commands",
     expected: "comma-separated regular expressions such as ^npm ,^git status",
-    help: "comma-separated regexes; when set, a command must match one",
+    help: "comma-separated regexes; when set, every simple command must match one from its start",
     defaultText: "any command",
     parse: parsePatterns
   } satisfies Setting<ReadonlyArray<RegExp>>,
+  deniedCommands: {
+    env: "MCP_BG_DENIED_COMMANDS",
+    flag: "--denied-commands",
+    expected: "comma-separated regular expressions such as ^rm ,^git push",
+    help: "comma-separated regexes; a simple command matching one from its start is refused",
+    defaultText: "none",
+    parse: parsePatterns
+  } satisfies Setting<ReadonlyArray<RegExp>>,
+  restrictCwd: {
+    env: "MCP_BG_RESTRICT_CWD",
+    flag: "--restrict-cwd",
+    expected: "true or false",
+    help: "a job's cwd must resolve (realpath) inside the working directory; always on with an allowlist",
+    defaultText: "false",
+    parse: (raw: string) => Option.fromNullable(booleans[raw.toLowerCase()])
+  } satisfies Setting<boolean>,
+  scrubEnv: {
+    env: "MCP_BG_SCRUB_ENV",
+    flag: "--scrub-env",
+    expected: "comma-separated variable names or globs such as AWS_*,*_TOKEN",
+    help: "variables removed from the environment jobs inherit (MCP_BG_* tokens and keys always are)",
+    defaultText: "none",
+    parse: (raw: string) => Option.fromNullable(parseNameList(raw))
+  } satisfies Setting<ReadonlyArray<string>>,
+  allowedEnv: {
+    env: "MCP_BG_ALLOWED_ENV",
+    flag: "--allowed-env",
+    expected: "comma-separated variable names or globs such as PATH,NODE_OPTIONS",
+    help: "loader/interpreter hook variables (PATH, LD_*, NODE_OPTIONS, ...) a job may set under a command policy",
+    defaultText: "none",
+    parse: (raw: string) => Option.fromNullable(parseNameList(raw))
+  } satisfies Setting<ReadonlyArray<string>>,
+  limitFileSize: {
+    env: "MCP_BG_LIMIT_FILE_SIZE",
+    flag: "--limit-file-size",
+    expected: "a size in bytes such as 1048576, 512KB, 100MB or 1GB (binary multiples)",
+    help: "largest file a job's process may write (ulimit -f)",
+    defaultText: "no limit",
+    parse: parseByteSize
+  } satisfies Setting<number>,
+  limitOpenFiles: {
+    env: "MCP_BG_LIMIT_OPEN_FILES",
+    flag: "--limit-open-files",
+    expected: "a positive integer such as 1024",
+    help: "open file descriptors per process of a job (ulimit -n)",
+    defaultText: "no limit",
+    parse: (raw: string) => parseNumber(raw, 1, true)
+  } satisfies Setting<number>,
+  limitCpu: {
+    env: "MCP_BG_LIMIT_CPU",
+    flag: "--limit-cpu",
+    expected: "a positive whole number of seconds such as 600",
+    help: "CPU seconds per process of a job (ulimit -t)",
+    defaultText: "no limit",
+    parse: (raw: string) => parseNumber(raw, 1, true)
+  } satisfies Setting<number>,
+  limitMemory: {
+    env: "MCP_BG_LIMIT_MEMORY",
+    flag: "--limit-memory",
+    expected: "a size in bytes such as 2GB or 512MB (binary multiples)",
+    help: "virtual memory per process of a job (ulimit -v)",
+    defaultText: "no limit",
+    parse: parseByteSize
+  } satisfies Setting<number>,
   shell: {
     env: "MCP_BG_SHELL",
     flag: "--shell",

@@ -22,7 +22,6 @@ import * as Stream from "effect/Stream"
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
-import * as path from "node:path"
 import {
   CommandRejected,
   InputNotAccepted,
@@ -40,6 +39,10 @@ import { JobConfig } from "./JobConfig.js"
 import { compilePattern, readSince, tail as tailView } from "./JobOutput.js"
 import { awaitJob } from "./JobWait.js"
 import * as NodeSpawner from "./NodeSpawner.js"
+import { CommandPolicy, unsupportedPolicyShell } from "./policy/CommandPolicy.js"
+import { jobEnvironment } from "./policy/JobEnvironment.js"
+import { withLimits } from "./policy/ResourceLimits.js"
+import { resolveWorkingDirectory } from "./policy/WorkingDirectory.js"
 import type { Position } from "./OutputBuffer.js"
 import { type SignalName, Spawner } from "./Spawner.js"
 import { stopGroup, stopJob, supervise } from "./Supervisor.js"
@@ -246,15 +249,6 @@ const validateEnv = (env: Readonly<Record<string, string>>): Either.Either<void,
   return Either.right(undefined)
 }
 
-/** The environment a job starts with: the server's, plus the job's own variables. */
-const jobEnvironment = (extra: Readonly<Record<string, string>>): Record<string, string> => {
-  const env: Record<string, string> = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined) env[name] = value
-  }
-  return Object.assign(env, extra)
-}
-
 const decodeDuration = (argument: string, input: Duration.DurationInput): Either.Either<Duration.Duration, InvalidArgument> => {
   const duration = Duration.decodeUnknown(input)
   return Option.match(duration, {
@@ -271,6 +265,11 @@ const make = (config: JobConfig) =>
     const spawner = yield* Spawner
     const managerScope = yield* Effect.scope
     const workingDir = yield* checkWorkingDir(config.workingDir)
+    // A broken installation (the parser's WebAssembly missing) is a defect, not a configuration error.
+    const policy = yield* CommandPolicy.make(config).pipe(Effect.orDie)
+    const shellProblem = policy.active ? unsupportedPolicyShell(config.shell) : undefined
+    if (shellProblem !== undefined) return yield* Effect.fail(ConfigError.InvalidData(["MCP_BG_SHELL"], shellProblem))
+    const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
     const jobs = new Map<string, Job>()
     const fibers = yield* FiberMap.make<string>()
     const events = yield* PubSub.sliding<JobEvent>(EVENT_BUFFER)
@@ -311,44 +310,6 @@ const make = (config: JobConfig) =>
         return job.details(now, stdinOpen)
       })
 
-    const checkCommand = (command: string): Either.Either<void, CommandRejected> => {
-      if (command.trim() === "") {
-        return Either.left(new CommandRejected({ command, reason: "the command is empty. Pass a shell command such as `npm test`." }))
-      }
-      if (config.allowedCommands.length > 0 && !config.allowedCommands.some((pattern) => pattern.test(command))) {
-        return Either.left(
-          new CommandRejected({
-            command,
-            reason: `${JSON.stringify(command)} does not match any allowed pattern (MCP_BG_ALLOWED_COMMANDS: ${
-              config.allowedCommands.map((p) => p.source).join(", ")
-            }). Run one of the allowed commands instead.`
-          })
-        )
-      }
-      return Either.right(undefined)
-    }
-
-    const resolveCwd = (cwd: string | undefined) =>
-      Effect.gen(function*() {
-        if (cwd === undefined || cwd === "") return workingDir
-        if (cwd.includes("\0")) {
-          return yield* new InvalidArgument({ argument: "cwd", reason: "it contains a NUL character." })
-        }
-        const resolved = path.resolve(workingDir, cwd)
-        const stat = yield* Effect.tryPromise(() => fs.stat(resolved)).pipe(
-          Effect.mapError(() =>
-            new InvalidArgument({
-              argument: "cwd",
-              reason: `${JSON.stringify(resolved)} does not exist. Pass an existing directory (relative paths start at ${workingDir}).`
-            })
-          )
-        )
-        if (!stat.isDirectory()) {
-          return yield* new InvalidArgument({ argument: "cwd", reason: `${JSON.stringify(resolved)} is not a directory.` })
-        }
-        return resolved
-      })
-
     const start = (spec: JobSpec) =>
       Effect.uninterruptible(Effect.gen(function*() {
         if (runningCount() + reserved >= config.maxJobs) {
@@ -359,10 +320,9 @@ const make = (config: JobConfig) =>
         const job = new Job(id, spec, new Date(yield* Clock.currentTimeMillis), config.maxOutputSize)
         const scope = yield* Scope.fork(managerScope, ExecutionStrategy.sequential)
         const spawned = yield* spawner.spawn({
-          shell: config.shell,
-          command: spec.command,
+          ...withLimits(config.shell, spec.command, config.limits),
           cwd: spec.cwd,
-          env: jobEnvironment(spec.env),
+          env: jobEnvironment({ inherited: process.env, scrub: config.scrubEnv, extra: spec.env }),
           stdin: spec.stdin
         }).pipe(
           Scope.extend(scope),
@@ -394,10 +354,11 @@ const make = (config: JobConfig) =>
       }))
 
     const execute = Effect.fn("JobManager.execute")(function*(options: ExecuteOptions) {
-      yield* checkCommand(options.command)
+      yield* policy.check(options.command)
       const env = options.env ?? {}
       yield* validateEnv(env)
-      const cwd = yield* resolveCwd(options.cwd)
+      yield* policy.checkEnv(options.command, env)
+      const cwd = yield* resolveWorkingDirectory({ workingDir, cwd: options.cwd, restrict: restrictCwd, command: options.command })
       const timeout = options.timeout === undefined ?
         config.jobTimeout :
         options.timeout === null ?

@@ -11,6 +11,7 @@ import * as fs from "node:fs"
 import { configProvider, helpText, parseServerArgs } from "./cli/serverArgs.js"
 import { firstInvalidSetting, JobConfig, settings } from "./JobConfig.js"
 import { packageVersion } from "./packageInfo.js"
+import { unsupportedPolicyShell } from "./policy/CommandPolicy.js"
 
 const EXIT_USAGE = 2
 
@@ -44,6 +45,11 @@ if (!fs.statSync(config.workingDir, { throwIfNoEntry: false })?.isDirectory()) {
   const name = flagByEnv.get(settings.workingDir.env) ?? settings.workingDir.env
   usageError(`${name}: invalid value ${JSON.stringify(config.workingDir)}: expected ${settings.workingDir.expected}`)
 }
+
+const policyShell = config.allowedCommands.length > 0 || config.deniedCommands.length > 0 ?
+  unsupportedPolicyShell(config.shell) :
+  undefined
+if (policyShell !== undefined) usageError(`${flagByEnv.get(settings.shell.env) ?? settings.shell.env}: ${policyShell}`)
 
 // The server's modules (platform, MCP SDK) load only once the configuration is known to be good, so that
 // --help, --version and configuration errors answer at once.

@@ -42,7 +42,11 @@ export class JobLimitReached extends Schema.TaggedError<JobLimitReached>()("JobL
  */
 export class CommandRejected extends Schema.TaggedError<CommandRejected>()("CommandRejected", {
   command: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  /** The policy rule that refused it (`not-allowed`, `denied`, `wrapper`, `syntax`, …). */
+  rule: Schema.optional(Schema.String),
+  /** The simple command (or statement, variable, directory) that was refused, as written. */
+  refused: Schema.optional(Schema.String)
 }) {
   override get message(): string {
     return `Command rejected: ${this.reason}`

@@ -104,7 +104,7 @@ describe("MCP tool contract", () => {
     Effect.gen(function*() {
       const client = yield* connectedClient({ maxJobs: 1, allowedCommands: ["^(echo|sleep|cat) "] })
       assert.match(yield* callError(client, "execute", { command: "" }), /empty/)
-      assert.match(yield* callError(client, "execute", { command: "rm -rf /" }), /does not match any allowed pattern/)
+      assert.match(yield* callError(client, "execute", { command: "rm -rf /" }), /matches none of the allowed patterns \(MCP_BG_ALLOWED_COMMANDS/)
       assert.match(yield* callError(client, "execute", { command: "echo x", cwd: "/no/such/dir" }), /cwd.*does not exist/)
       assert.match(yield* callError(client, "status", { job_id: "missing" }), /^Job missing not found/)
       assert.match(yield* callError(client, "output", { job_id: "missing" }), /^Job missing not found/)
