@@ -38,6 +38,7 @@ export {
   type ExecuteOptions,
   type InteractOptions,
   JobManager,
+  type JobManagerService,
   type KillResult,
   type OutputOptions,
   type WaitOptions
