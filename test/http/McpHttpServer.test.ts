@@ -260,8 +260,12 @@ describe("MCP over Streamable HTTP", () => {
     const marker = marked()
     const c = await connectClient(srv.url, TOKEN)
     // Ignores SIGTERM: only the escalation to SIGKILL ends it.
-    await callTool(c.client, "execute", { command: `sh -c 'trap "" TERM; sleep 60 # ${marker}'` })
-    expect(await eventually(() => processesWithMarker(marker).length >= 1)).toBe(true)
+    const id = (await callTool(c.client, "execute", {
+      command: `node -e 'process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)' ${marker}`
+    })).job_id as string
+    const ready = await callTool(c.client, "wait", { job_id: id, until: "^ready$", timeout_s: 20, cursor: `${id.slice(0, 8)}:0:0` })
+    expect(ready).toMatchObject({ reason: "matched" })
+    expect(processesWithMarker(marker).length).toBeGreaterThanOrEqual(1)
     await srv.close()
     expect(processesWithMarker(marker)).toEqual([])
     await c.client.close()
