@@ -105,6 +105,25 @@ describe("the command-line client", () => {
     expect(tail.stdout).toBe("line-19\nline-20\n")
   }, 90_000)
 
+  it("Ctrl-C stops following with exit code 130 and leaves the job running", async () => {
+    const id = await runJob(`while true; do echo tick; sleep 0.2; done # ${marker}`)
+    const child = spawn(process.execPath, [BIN, "logs", "-f", id], {
+      env: { ...cleanEnv(), MCP_BG_URL: server.url, MCP_BG_TOKEN: TOKEN },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8")
+    })
+    const code = new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)))
+    expect(await eventually(() => stdout.includes("tick\n"), 30_000)).toBe(true)
+    child.kill("SIGINT")
+    expect(await code).toBe(130)
+    const status = await cli(["status", "--json", id])
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: "running" })
+    expect((await cli(["kill", id])).code).toBe(0)
+  }, 90_000)
+
   it("wait exits with the job's exit code, 0 when --until matches, 124 on --timeout", async () => {
     const failing = await runJob(`sleep 1; echo almost; exit 7 # ${marker}`)
     const waited = await cli(["wait", failing])
