@@ -291,6 +291,7 @@ export const listen = (
         const owner = verifier.verify(req.headers.authorization)
         if (owner === undefined) {
           const presented = req.headers.authorization !== undefined
+          yield* Effect.logDebug("request refused: no valid token").pipe(Effect.annotateLogs({ from: req.socket.remoteAddress ?? "?", presented }))
           return yield* reply(
             res,
             401,
@@ -324,6 +325,7 @@ export const listen = (
     const handle = (req: http.IncomingMessage, res: http.ServerResponse) =>
       Effect.gen(function*() {
         if (!hostAllowed(policy, req.headers.host)) {
+          yield* Effect.logDebug("request refused: Host not allowed").pipe(Effect.annotateLogs({ host: req.headers.host ?? "" }))
           return yield* reply(
             res,
             403,
@@ -332,6 +334,7 @@ export const listen = (
         }
         const origin = req.headers.origin
         if (!originAllowed(policy, origin)) {
+          yield* Effect.logDebug("request refused: Origin not allowed").pipe(Effect.annotateLogs({ origin: origin ?? "" }))
           return yield* reply(
             res,
             403,
