@@ -63,3 +63,7 @@ export * as McpTool from "./mcp/McpTool.js"
 export * as McpJobServer from "./mcp/McpJobServer.js"
 /** Serving the job tools over stdio. @since 0.1.0 */
 export { instructions, serveStdio, type ServerInfo } from "./mcp/stdio.js"
+/** Serving the job tools over Streamable HTTP, with bearer tokens and browser checks. @since 0.1.0 */
+export * as McpHttpServer from "./http/McpHttpServer.js"
+/** HTTP mode's settings and their table. @since 0.1.0 */
+export { checkExposure, HttpConfig, type HttpConfigInput, type HttpSetting, httpSettings, type NamedToken } from "./http/HttpConfig.js"
