@@ -29,6 +29,8 @@ export interface JobSpec {
   readonly env: Readonly<Record<string, string>>
   readonly timeout: Option.Option<Duration.Duration>
   readonly stdin: StdinMode
+  /** Who started the job; only the manager and that owner's view see it. */
+  readonly owner?: string | undefined
 }
 
 /**

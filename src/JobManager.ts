@@ -65,6 +65,8 @@ export interface ExecuteOptions {
   readonly timeout?: Duration.DurationInput | null | undefined
   /** `"null"` gives the job end-of-file on stdin, so a program that asks a question does not hang. */
   readonly stdin?: StdinMode | undefined
+  /** Who the job belongs to: `ownedBy(owner)` views see only their owner's jobs. Ignored by an owner's view. */
+  readonly owner?: string | undefined
 }
 
 /**
@@ -155,50 +157,61 @@ const groupSignals = new Set(["SIGINT", "SIGQUIT", "SIGTSTP", "SIGSTOP", "SIGCON
  * The job runtime's operations.
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface JobManagerService {
+  /** Starts a job; fails if the command is refused, the limit is reached or the process cannot start. */
+  readonly execute: (
+    options: ExecuteOptions
+  ) => Effect.Effect<JobDetails, CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument>
+  /** Every job, newest first. */
+  readonly list: Effect.Effect<ReadonlyArray<JobSummary>>
+  readonly status: (id: string) => Effect.Effect<JobDetails, JobNotFound>
+  readonly output: (id: string, options?: OutputOptions) => Effect.Effect<OutputView, JobNotFound | InvalidArgument>
+  /** Both streams as one text, in the order the bytes arrived (what a terminal would have shown). */
+  readonly transcript: (id: string, options?: { readonly raw?: boolean | undefined }) => Effect.Effect<string, JobNotFound>
+  /** The last `lines` lines (1 to 1000) of each stream. */
+  readonly tail: (
+    id: string,
+    lines: number,
+    options?: { readonly raw?: boolean | undefined }
+  ) => Effect.Effect<TailView, JobNotFound | InvalidArgument>
+  /** Writes to the job's stdin and returns the output that arrived after the write. */
+  readonly interact: (
+    id: string,
+    input: string,
+    options?: InteractOptions
+  ) => Effect.Effect<WaitResult, JobNotFound | JobNotRunning | StdinClosed | InputNotAccepted | InvalidArgument>
+  /** Stops a job (SIGTERM to its group, SIGKILL after the grace period) without waiting; or sends one signal. */
+  readonly kill: (id: string, options?: { readonly signal?: string | undefined }) => Effect.Effect<KillResult, InvalidArgument>
+  /** Waits until the job ends, `until` matches new output, or the timeout passes. */
+  readonly wait: (id: string, options?: WaitOptions) => Effect.Effect<WaitResult, JobNotFound | InvalidArgument>
+  /** Stops the job if it runs (and waits until its group is gone), then starts its command again. */
+  readonly restart: (
+    id: string
+  ) => Effect.Effect<JobDetails, JobNotFound | CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument>
+  /**
+   * Job events, output chunks included. Each subscriber has its own bounded buffer (512 events); one that
+   * falls behind loses the oldest events, never blocks a job. `Output.cursor` lets it re-read what it missed.
+   */
+  readonly events: Stream.Stream<JobEvent>
+  /** Job events without output chunks (Started, Exited, Removed): cheap to follow during a flood. */
+  readonly lifecycleEvents: Stream.Stream<JobEvent>
+  /**
+   * The same operations restricted to one owner's jobs: they start jobs owned by `owner`, and another
+   * owner's job is as unknown to them as an id that never existed. A view cannot widen itself: asked for
+   * another owner, it sees no job and starts none.
+   */
+  readonly ownedBy: (owner: string) => JobManagerService
+}
+
+/**
+ * The job runtime service.
+ *
+ * @since 0.1.0
  * @category services
  */
-export class JobManager extends Context.Tag("mcp-background-job/JobManager")<
-  JobManager,
-  {
-    /** Starts a job; fails if the command is refused, the limit is reached or the process cannot start. */
-    readonly execute: (
-      options: ExecuteOptions
-    ) => Effect.Effect<JobDetails, CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument>
-    /** Every job, newest first. */
-    readonly list: Effect.Effect<ReadonlyArray<JobSummary>>
-    readonly status: (id: string) => Effect.Effect<JobDetails, JobNotFound>
-    readonly output: (id: string, options?: OutputOptions) => Effect.Effect<OutputView, JobNotFound | InvalidArgument>
-    /** Both streams as one text, in the order the bytes arrived (what a terminal would have shown). */
-    readonly transcript: (id: string, options?: { readonly raw?: boolean | undefined }) => Effect.Effect<string, JobNotFound>
-    /** The last `lines` lines (1 to 1000) of each stream. */
-    readonly tail: (
-      id: string,
-      lines: number,
-      options?: { readonly raw?: boolean | undefined }
-    ) => Effect.Effect<TailView, JobNotFound | InvalidArgument>
-    /** Writes to the job's stdin and returns the output that arrived after the write. */
-    readonly interact: (
-      id: string,
-      input: string,
-      options?: InteractOptions
-    ) => Effect.Effect<WaitResult, JobNotFound | JobNotRunning | StdinClosed | InputNotAccepted | InvalidArgument>
-    /** Stops a job (SIGTERM to its group, SIGKILL after the grace period) without waiting; or sends one signal. */
-    readonly kill: (id: string, options?: { readonly signal?: string | undefined }) => Effect.Effect<KillResult, InvalidArgument>
-    /** Waits until the job ends, `until` matches new output, or the timeout passes. */
-    readonly wait: (id: string, options?: WaitOptions) => Effect.Effect<WaitResult, JobNotFound | InvalidArgument>
-    /** Stops the job if it runs (and waits until its group is gone), then starts its command again. */
-    readonly restart: (
-      id: string
-    ) => Effect.Effect<JobDetails, JobNotFound | CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument>
-    /**
-     * Job events, output chunks included. Each subscriber has its own bounded buffer (512 events); one that
-     * falls behind loses the oldest events, never blocks a job. `Output.cursor` lets it re-read what it missed.
-     */
-    readonly events: Stream.Stream<JobEvent>
-    /** Job events without output chunks (Started, Exited, Removed): cheap to follow during a flood. */
-    readonly lifecycleEvents: Stream.Stream<JobEvent>
-  }
->() {
+export class JobManager extends Context.Tag("mcp-background-job/JobManager")<JobManager, JobManagerService>() {
   /**
    * The manager with an explicit configuration; needs a `Spawner`.
    *
@@ -365,7 +378,7 @@ const make = (config: JobConfig) =>
         Option.none() :
         Option.some(yield* decodeDuration("timeout", options.timeout))
       const stdin = options.stdin ?? "pipe"
-      return yield* start({ command: options.command, cwd, env, timeout, stdin })
+      return yield* start({ command: options.command, cwd, env, timeout, stdin, owner: options.owner })
     })
 
     const list = Effect.sync(() => Array.from(jobs.values(), (job) => job.summary()).reverse())
@@ -450,15 +463,21 @@ const make = (config: JobConfig) =>
       return yield* awaitJob(job, mark, { timeout, until, idle, maxBytes, raw: options.raw })
     })
 
+    const checkSignal = (name: string | undefined): Either.Either<string | undefined, InvalidArgument> => {
+      const signal = name?.toUpperCase()
+      return signal === undefined || signalNames.has(signal) ?
+        Either.right(signal) :
+        Either.left(
+          new InvalidArgument({
+            argument: "signal",
+            reason: `${JSON.stringify(name)} is not a signal name. Use a name such as SIGINT, SIGTERM, SIGHUP or SIGUSR1.`
+          })
+        )
+    }
+
     const kill = Effect.fn("JobManager.kill")(function*(id: string, options: { readonly signal?: string | undefined } = {}) {
       const job = jobs.get(id)
-      const signal = options.signal?.toUpperCase()
-      if (signal !== undefined && !signalNames.has(signal)) {
-        return yield* new InvalidArgument({
-          argument: "signal",
-          reason: `${JSON.stringify(options.signal)} is not a signal name. Use a name such as SIGINT, SIGTERM, SIGHUP or SIGUSR1.`
-        })
-      }
+      const signal = yield* checkSignal(options.signal)
       if (job === undefined) return "not_found" as const
       if (job.status !== "running" || job.process === undefined) return "already_terminated" as const
       if (signal !== undefined && signal !== "SIGKILL") {
@@ -514,6 +533,46 @@ const make = (config: JobConfig) =>
       })
     )
 
+    /**
+     * One owner's view. Ownership is checked by id before each operation, so a foreign job answers exactly
+     * like a missing one; `permitted: false` is the view a view gives for another owner: it sees nothing.
+     */
+    const ownedView = (owner: string, permitted: boolean): JobManagerService => {
+      const owns = (id: string) => permitted && jobs.get(id)?.spec.owner === owner
+      const ifOwned = <A, E>(id: string, operation: () => Effect.Effect<A, E>): Effect.Effect<A, E | JobNotFound> =>
+        Effect.suspend((): Effect.Effect<A, E | JobNotFound> => (owns(id) ? operation() : Effect.fail(notFound(id))))
+      // A removed job is gone from the registry, so its removal is recognised by the ids this subscriber saw.
+      const ownEvents = (stream: Stream.Stream<JobEvent>) =>
+        Stream.suspend(() => {
+          const seen = new Set(Array.from(jobs.values(), (job) => job.id).filter(owns))
+          return Stream.filter(stream, (event) => {
+            if (event._tag === "Removed") return seen.delete(event.jobId)
+            if (!owns(event.jobId)) return false
+            seen.add(event.jobId)
+            return true
+          })
+        })
+      const view: JobManagerService = JobManager.of({
+        execute: (options) =>
+          permitted ?
+            execute({ ...options, owner }) :
+            Effect.fail(new InvalidArgument({ argument: "owner", reason: `this view cannot start jobs for ${JSON.stringify(owner)}.` })),
+        list: Effect.map(list, (summaries) => summaries.filter((job) => owns(job.id))),
+        status: (id) => ifOwned(id, () => status(id)),
+        output: (id, options) => ifOwned(id, () => output(id, options)),
+        transcript: (id, options) => ifOwned(id, () => transcript(id, options)),
+        tail: (id, lines, options) => ifOwned(id, () => tail(id, lines, options)),
+        interact: (id, input, options) => ifOwned(id, () => interact(id, input, options)),
+        kill: (id, options) => Effect.suspend(() => (owns(id) ? kill(id, options) : Effect.as(checkSignal(options?.signal), "not_found" as const))),
+        wait: (id, options) => ifOwned(id, () => wait(id, options)),
+        restart: (id) => ifOwned(id, () => restart(id)),
+        events: ownEvents(subscribe(true)),
+        lifecycleEvents: ownEvents(subscribe(false)),
+        ownedBy: (other) => (other === owner ? view : ownedView(other, false))
+      })
+      return view
+    }
+
     return JobManager.of({
       execute,
       list,
@@ -526,7 +585,8 @@ const make = (config: JobConfig) =>
       wait,
       restart,
       events: subscribe(true),
-      lifecycleEvents: subscribe(false)
+      lifecycleEvents: subscribe(false),
+      ownedBy: (owner) => ownedView(owner, true)
     })
   })
 

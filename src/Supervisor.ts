@@ -54,7 +54,9 @@ const awaitGone = (process: JobProcess): Effect.Effect<void> =>
 
 /**
  * Stops a process group: SIGTERM, then SIGKILL once `grace` has passed if the shell or anything else in
- * the group is still alive. Interruptible inside, so that its bounds work within finalizers too.
+ * the group is still alive. Its waits are interruptible, so that their bounds work within finalizers too;
+ * the stop itself keeps its caller's interruptibility, so in a finalizer a shutdown by interruption
+ * (SIGINT, SIGTERM, a disposed runtime) still gives the job its grace period.
  *
  * @internal
  */
@@ -62,14 +64,14 @@ export const stopGroup = (process: JobProcess, grace: Duration.Duration): Effect
   Effect.gen(function*() {
     if (!(yield* process.groupAlive)) return
     yield* process.signal("SIGTERM")
-    const ended = yield* awaitGone(process).pipe(Effect.timeout(grace), Effect.option)
+    const ended = yield* awaitGone(process).pipe(Effect.interruptible, Effect.timeout(grace), Effect.option)
     if (Option.isSome(ended)) return
     yield* Effect.logDebug("process group outlived the grace period; sending SIGKILL").pipe(
       Effect.annotateLogs("pid", process.pid)
     )
     yield* process.signal("SIGKILL")
-    yield* awaitGone(process).pipe(Effect.timeout(AFTER_KILL_BOUND), Effect.ignore)
-  }).pipe(Effect.interruptible)
+    yield* awaitGone(process).pipe(Effect.interruptible, Effect.timeout(AFTER_KILL_BOUND), Effect.ignore)
+  })
 
 /**
  * Decides that the runtime stops the job (its final status), and stops its group in the background: the

@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 /**
  * The `mcp-background-job` command: reads the configuration (flags over `MCP_BG_*` variables), then serves
- * MCP over stdio until stdin closes or a signal arrives, and stops every job before it exits.
+ * MCP over stdio until stdin closes or a signal arrives (or over HTTP with `--http`, until a signal), and
+ * stops every job before it exits. With a client command (`run`, `ls`, …) it talks to a running HTTP server.
  *
  * @since 0.1.0
  */
+import type * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as fs from "node:fs"
+import { isClientCommand } from "./cli/client/args.js"
 import { configProvider, helpText, parseServerArgs } from "./cli/serverArgs.js"
+import { checkExposure, HttpConfig } from "./http/HttpConfig.js"
 import { firstInvalidSetting, JobConfig, settings } from "./JobConfig.js"
 import { packageVersion } from "./packageInfo.js"
 import { unsupportedPolicyShell } from "./policy/CommandPolicy.js"
@@ -18,6 +22,11 @@ const EXIT_USAGE = 2
 const usageError = (message: string): never => {
   process.stderr.write(`mcp-background-job: ${message}\n`)
   return process.exit(EXIT_USAGE)
+}
+
+if (isClientCommand(process.argv[2])) {
+  const client = await import("./cli/client/main.js")
+  process.exit(await client.runClient(process.argv.slice(2), packageVersion()))
 }
 
 const command = Either.getOrElse(parseServerArgs(process.argv.slice(2)), usageError)
@@ -32,14 +41,18 @@ if (command._tag === "Version") {
 }
 
 const flagByEnv = command._tag === "Serve" ? command.flagByEnv : new Map<string, string>()
-const config = Effect.runSync(
-  Effect.either(Effect.withConfigProvider(JobConfig.config, configProvider(command._tag === "Serve" ? command.flags : new Map())))
-).pipe(
-  Either.getOrElse((error) => {
-    const [name, message] = firstInvalidSetting(error) ?? ["configuration", String(error)]
-    return usageError(`${flagByEnv.get(name) ?? name}: ${message}`)
-  })
-)
+const flags = command._tag === "Serve" ? command.flags : new Map<string, string>()
+
+/** Reads a configuration from flags and environment, or exits 2 naming the flag or variable at fault. */
+const readOrExit = <A>(settingsConfig: Config.Config<A>): A =>
+  Effect.runSync(Effect.either(Effect.withConfigProvider(settingsConfig, configProvider(flags)))).pipe(
+    Either.getOrElse((error) => {
+      const [name, message] = firstInvalidSetting(error) ?? ["configuration", String(error)]
+      return usageError(`${flagByEnv.get(name) ?? name}: ${message}`)
+    })
+  )
+
+const config = readOrExit(JobConfig.config)
 
 if (!fs.statSync(config.workingDir, { throwIfNoEntry: false })?.isDirectory()) {
   const name = flagByEnv.get(settings.workingDir.env) ?? settings.workingDir.env
@@ -51,7 +64,10 @@ const policyShell = config.allowedCommands.length > 0 || config.deniedCommands.l
   undefined
 if (policyShell !== undefined) usageError(`${flagByEnv.get(settings.shell.env) ?? settings.shell.env}: ${policyShell}`)
 
+const httpConfig = command._tag === "Serve" && command.http ? readOrExit(HttpConfig.config) : undefined
+if (httpConfig !== undefined) Either.getOrElse(checkExposure(httpConfig), usageError)
+
 // The server's modules (platform, MCP SDK) load only once the configuration is known to be good, so that
 // --help, --version and configuration errors answer at once.
 const { serve } = await import("./serve.js")
-serve(config)
+serve(config, httpConfig)

@@ -38,6 +38,7 @@ export {
   type ExecuteOptions,
   type InteractOptions,
   JobManager,
+  type JobManagerService,
   type KillResult,
   type OutputOptions,
   type WaitOptions
@@ -70,3 +71,7 @@ export { ShellParser, ShellParserUnavailable } from "./policy/ShellParser.js"
 export type { ShellConstruct, ShellScript, ShellUnit, ShellWord } from "./policy/ShellSyntax.js"
 /** Variables that load or run code, refused under a command policy unless allowed. @since 0.1.0 */
 export { HOOK_VARIABLES, SERVER_SECRETS } from "./policy/NamePattern.js"
+/** Serving the job tools over Streamable HTTP, with bearer tokens and browser checks. @since 0.1.0 */
+export * as McpHttpServer from "./http/McpHttpServer.js"
+/** HTTP mode's settings and their table. @since 0.1.0 */
+export { checkExposure, HttpConfig, type HttpConfigInput, type HttpSetting, httpSettings, type NamedToken } from "./http/HttpConfig.js"

@@ -1,6 +1,6 @@
 /**
- * Running the stdio server as the process's main program: the job runtime with real processes, MCP on
- * stdin/stdout, logs on stderr, and an exit once every job is stopped.
+ * Running the server as the process's main program: the job runtime with real processes, MCP on
+ * stdin/stdout (or over HTTP), logs on stderr, and an exit once every job is stopped.
  *
  * @since 0.1.0
  */
@@ -10,6 +10,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import type * as Scope from "effect/Scope"
+import type { TokenFileError } from "./http/HttpAuth.js"
+import type { HttpConfig } from "./http/HttpConfig.js"
+import { type HttpServerError, serveHttp } from "./http/McpHttpServer.js"
 import type { JobConfig } from "./JobConfig.js"
 import { JobManager } from "./JobManager.js"
 import { serveStdio } from "./mcp/stdio.js"
@@ -27,12 +31,19 @@ export const stderrLogger = (config: JobConfig) =>
   )
 
 /**
- * Serves MCP over stdio until stdin closes or SIGINT/SIGTERM, then stops every job and exits.
+ * Serves MCP over stdio until stdin closes or SIGINT/SIGTERM (over HTTP until SIGINT/SIGTERM when `http` is
+ * given), then stops every job and exits.
  *
  * @since 0.1.0
  */
-export const serve = (config: JobConfig): void => {
-  const program = serveStdio({ name: "mcp-background-job", version: packageVersion() }).pipe(
+export const serve = (config: JobConfig, http?: HttpConfig): void => {
+  const info = { name: "mcp-background-job", version: packageVersion() }
+  const server: Effect.Effect<void, HttpServerError | TokenFileError, JobManager | Scope.Scope> = http === undefined ?
+    serveStdio(info) :
+    serveHttp(info, http).pipe(
+      Effect.tapError((error) => Effect.sync(() => process.stderr.write(`mcp-background-job: ${error.message}\n`)))
+    )
+  const program = server.pipe(
     Effect.scoped,
     Effect.provide(JobManager.layer(config).pipe(Layer.provide(NodeSpawner.layer))),
     Effect.tapErrorCause((cause) =>

@@ -1,0 +1,445 @@
+/**
+ * The client commands: each turns its command line into tool calls on a running server and prints the
+ * answer for people (tables, plain text) or, with `--json`, as the server's JSON.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import * as os from "node:os"
+import type { ParsedCommand } from "./args.js"
+import { ClientError, type Connection, ExitCode } from "./connection.js"
+import { ago, bytes, duration, fields, localTime, shortId, table } from "./format.js"
+
+// ---- answers of the tools (only the fields the client uses; the rest is kept for --json) ----
+
+const Summary = {
+  job_id: Schema.String,
+  status: Schema.String,
+  command: Schema.String,
+  started: Schema.String,
+  ended: Schema.NullOr(Schema.String),
+  exit_code: Schema.NullOr(Schema.Number)
+}
+const ListAnswer = Schema.Struct({ jobs: Schema.Array(Schema.Struct(Summary)) })
+const ExecuteAnswer = Schema.Struct({ job_id: Schema.String, status: Schema.String, pid: Schema.Number })
+const StatusAnswer = Schema.Struct({
+  ...Summary,
+  signal: Schema.NullOr(Schema.String),
+  pid: Schema.Number,
+  cwd: Schema.String,
+  duration_ms: Schema.Number,
+  timeout_s: Schema.NullOr(Schema.Number),
+  stdin_open: Schema.Boolean,
+  stdout_bytes: Schema.Number,
+  stderr_bytes: Schema.Number,
+  dropped_stdout_bytes: Schema.Number,
+  dropped_stderr_bytes: Schema.Number
+})
+type StatusAnswer = typeof StatusAnswer.Type
+const OutputFields = {
+  stdout: Schema.String,
+  stderr: Schema.String,
+  cursor: Schema.String,
+  dropped_stdout_bytes: Schema.Number,
+  dropped_stderr_bytes: Schema.Number
+}
+const OutputAnswer = Schema.Struct(OutputFields)
+type OutputAnswer = typeof OutputAnswer.Type
+const WaitAnswer = Schema.Struct({
+  ...OutputFields,
+  status: Schema.String,
+  exit_code: Schema.NullOr(Schema.Number),
+  reason: Schema.String,
+  matched_line: Schema.NullOr(Schema.String)
+})
+const TailAnswer = Schema.Struct({ stdout: Schema.String, stderr: Schema.String })
+const KillAnswer = Schema.Struct({ status: Schema.String })
+
+// ---- output ----
+
+/** Writes and waits until the text is handed to the OS, so nothing is lost when the process exits. */
+const write = (stream: NodeJS.WriteStream, text: string): Effect.Effect<void, ClientError> =>
+  text === "" ?
+    Effect.void :
+    Effect.async<void, ClientError>((resume) => {
+      stream.write(text, (error) => {
+        // A reader that went away (`| head`) ends the command quietly.
+        resume(error === undefined || error === null ? Effect.void : Effect.fail(new ClientError({ text: "", code: ExitCode.ok })))
+      })
+    })
+
+const out = (text: string) => write(process.stdout, text)
+const err = (text: string) => write(process.stderr, text)
+const line = (text: string) => out(text.endsWith("\n") || text === "" ? text : text + "\n")
+const json = (value: unknown) => out(JSON.stringify(value, null, 2) + "\n")
+
+/** Which of a job's streams to print: both (each on its own), or one of them on stdout. */
+type Streams = "both" | "stdout" | "stderr"
+
+const printStreams = (view: { readonly stdout: string; readonly stderr: string }, streams: Streams) =>
+  streams === "stderr" ?
+    out(view.stderr) :
+    Effect.zipRight(out(view.stdout), streams === "both" ? err(view.stderr) : Effect.void)
+
+const reportDropped = (view: OutputAnswer) => {
+  const dropped = view.dropped_stdout_bytes + view.dropped_stderr_bytes
+  return dropped > 0 ?
+    err(`[mcp-background-job: ${bytes(dropped)} of output were dropped by the server's output cap before they could be read]\n`) :
+    Effect.void
+}
+
+// ---- options ----
+
+const flag = (command: ParsedCommand, name: string) => command.options.has(name)
+const option = (command: ParsedCommand, name: string) => command.options.get(name)?.[0]
+
+const usage = (text: string) => new ClientError({ text, code: ExitCode.usage })
+
+const positiveSeconds = (command: ParsedCommand, name: string, max: number) =>
+  Effect.suspend(() => {
+    const raw = option(command, name)
+    if (raw === undefined) return Effect.succeed(undefined)
+    const value = Number(raw)
+    return /^\d+(\.\d+)?$/.test(raw) && value > 0 && value <= max ?
+      Effect.succeed(value) :
+      Effect.fail(usage(`${command.spec.name}: --${name} must be a number of seconds from more than 0 to ${max}, got ${JSON.stringify(raw)}`))
+  })
+
+const streamsOf = (command: ParsedCommand): Effect.Effect<Streams, ClientError> =>
+  flag(command, "stdout") && flag(command, "stderr") ?
+    Effect.fail(usage(`${command.spec.name}: pass --stdout or --stderr, not both (neither prints both streams)`)) :
+    Effect.succeed(flag(command, "stderr") ? "stderr" : flag(command, "stdout") ? "stdout" : "both")
+
+const compile = (pattern: string) =>
+  Either.try({
+    try: () => new RegExp(pattern),
+    catch: (error) => usage(`--until ${JSON.stringify(pattern)} is not a regular expression: ${error instanceof Error ? error.message : String(error)}`)
+  })
+
+// ---- jobs ----
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** A full id, or the one job whose id starts with the given prefix. */
+const resolveId = (conn: Connection, given: string): Effect.Effect<string, ClientError> =>
+  UUID.test(given) ?
+    Effect.succeed(given.toLowerCase()) :
+    Effect.flatMap(conn.call("list", {}, ListAnswer), ({ jobs }) => {
+      const matches = jobs.filter((job) => job.job_id.startsWith(given.toLowerCase()))
+      if (matches.length === 1) return Effect.succeed(matches[0]!.job_id)
+      return Effect.fail(
+        new ClientError({
+          text: matches.length === 0 ?
+            `no job matches ${JSON.stringify(given)}: run mcp-background-job ls to see the jobs` :
+            `${JSON.stringify(given)} matches ${matches.length} jobs (${matches.map((j) => shortId(j.job_id)).join(", ")}): give more of the id`,
+          code: ExitCode.refused
+        })
+      )
+    })
+
+/** The exit code that stands for an ended job: its own, or 128 + the number of the signal that ended it. */
+const jobExitCode = (job: StatusAnswer): number => {
+  if (job.exit_code !== null) return job.exit_code
+  const number = job.signal === null ? undefined : os.constants.signals[job.signal as keyof typeof os.constants.signals]
+  if (number !== undefined) return 128 + number
+  return job.status === "completed" ? 0 : 1
+}
+
+const describeEnd = (job: StatusAnswer): string => {
+  const how = job.exit_code !== null ? `exit code ${job.exit_code}` : job.signal !== null ? `signal ${job.signal}` : "no exit code"
+  return `job ${job.job_id} ${job.status} (${how}) after ${duration(job.duration_ms)}`
+}
+
+const POLL = Duration.millis(200)
+/** How long the client waits for a stopped job's processes to finish dying before it reports anyway. */
+const END_BOUND = 60_000
+
+/**
+ * Reads what is left once the job's status is final: a killed job's processes may still be writing
+ * while they die. Returns the final status and the cursor after the last byte.
+ */
+const drainUntilEnded = (conn: Connection, id: string, cursor: string, print: (view: OutputAnswer) => Effect.Effect<void, ClientError>, raw: boolean) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + END_BOUND
+    let position = cursor
+    while (true) {
+      // Status first: once it says ended, the output read next is complete.
+      const details = yield* conn.call("status", { job_id: id }, StatusAnswer)
+      const rest = yield* conn.call("output", { job_id: id, cursor: position, raw }, OutputAnswer)
+      yield* print(rest)
+      position = rest.cursor
+      if (details.ended !== null || Date.now() >= deadline) return details
+      yield* Effect.sleep(POLL)
+    }
+  })
+
+/** Seconds each `wait` call of a follow may last; the loop goes on after each. */
+const FOLLOW_SLICE = 30
+/** Headroom over a tool's own bound before the request itself times out. */
+const REQUEST_HEADROOM_MS = 30_000
+
+/**
+ * Prints a job's output from the start, then new output as it arrives (a `wait` that returns on any new
+ * text, with the cursor of the previous read: no byte twice), until the job has ended.
+ */
+const follow = (conn: Connection, id: string, streams: Streams, raw: boolean, asJson: boolean) =>
+  Effect.gen(function*() {
+    const print = (view: OutputAnswer) =>
+      Effect.zipRight(
+        reportDropped(view),
+        asJson ?
+          (view.stdout === "" && view.stderr === "" ? Effect.void : out(JSON.stringify({ stdout: view.stdout, stderr: view.stderr }) + "\n")) :
+          printStreams(view, streams)
+      )
+    const first = yield* conn.call("output", { job_id: id, raw }, OutputAnswer)
+    yield* print(first)
+    let cursor = first.cursor
+    while (true) {
+      const next = yield* conn.call(
+        "wait",
+        { job_id: id, cursor, until: "", timeout_s: FOLLOW_SLICE, raw },
+        WaitAnswer,
+        FOLLOW_SLICE * 1000 + REQUEST_HEADROOM_MS
+      )
+      yield* print(next)
+      cursor = next.cursor
+      if (next.status !== "running") break
+      // An incomplete character is held back by the server but still matches: do not spin on it.
+      if (next.stdout === "" && next.stderr === "") yield* Effect.sleep(POLL)
+    }
+    return yield* drainUntilEnded(conn, id, cursor, print, raw)
+  })
+
+// ---- commands ----
+
+const run = (conn: Connection, command: ParsedCommand) =>
+  Effect.gen(function*() {
+    const env: Record<string, string> = {}
+    for (const pair of command.options.get("env") ?? []) {
+      const eq = pair.indexOf("=")
+      if (eq <= 0) return yield* usage(`run: --env needs NAME=VALUE, got ${JSON.stringify(pair)}`)
+      env[pair.slice(0, eq)] = pair.slice(eq + 1)
+    }
+    const timeout = yield* positiveSeconds(command, "timeout", 7 * 24 * 3600)
+    const started = yield* conn.call(
+      "execute",
+      {
+        command: command.operands.get("command")!,
+        ...(option(command, "cwd") === undefined ? {} : { cwd: option(command, "cwd") }),
+        ...(Object.keys(env).length === 0 ? {} : { env }),
+        ...(timeout === undefined ? {} : { timeout_s: timeout }),
+        ...(flag(command, "no-stdin") ? { stdin: "null" } : {})
+      },
+      ExecuteAnswer
+    )
+    yield* flag(command, "json") ? json(started) : line(started.job_id)
+    if (!flag(command, "follow")) return ExitCode.ok
+    const ended = yield* follow(conn, started.job_id, "both", false, flag(command, "json"))
+    return jobExitCode(ended)
+  })
+
+const ls = (conn: Connection, command: ParsedCommand) =>
+  Effect.gen(function*() {
+    const answer = yield* conn.call("list", {}, ListAnswer)
+    if (flag(command, "json")) return yield* json(answer).pipe(Effect.as(ExitCode.ok))
+    if (answer.jobs.length === 0) return yield* err("no jobs\n").pipe(Effect.as(ExitCode.ok))
+    const now = Date.now()
+    const rows = answer.jobs.map((job) => [
+      shortId(job.job_id),
+      job.status,
+      job.exit_code === null ? "-" : String(job.exit_code),
+      ago(job.started, now),
+      job.ended === null ? duration(now - Date.parse(job.started)) : duration(Date.parse(job.ended) - Date.parse(job.started)),
+      job.command.replace(/\s+/g, " ")
+    ])
+    const width = process.stdout.isTTY ? process.stdout.columns : undefined
+    yield* line(table(["ID", "STATUS", "EXIT", "STARTED", "DURATION", "COMMAND"], rows, width))
+    return ExitCode.ok
+  })
+
+const status = (conn: Connection, command: ParsedCommand) =>
+  Effect.gen(function*() {
+    const id = yield* resolveId(conn, command.operands.get("id")!)
+    const job = yield* conn.call("status", { job_id: id }, StatusAnswer)
+    if (flag(command, "json")) return yield* json(job).pipe(Effect.as(ExitCode.ok))
+    const dropped = job.dropped_stdout_bytes + job.dropped_stderr_bytes
+    yield* line(fields([
+      ["job", job.job_id],
+      ["status", job.status],
+      ["command", job.command],
+      ["pid", String(job.pid)],
+      ["cwd", job.cwd],
+      ["started", localTime(job.started)],
+      ["ended", job.ended === null ? "-" : localTime(job.ended)],
+      ["duration", duration(job.duration_ms)],
+      ["exit code", job.exit_code === null ? "-" : String(job.exit_code)],
+      ["signal", job.signal ?? "-"],
+      ["timeout", job.timeout_s === null ? "none" : `${job.timeout_s}s`],
+      ["stdin", job.stdin_open ? "open" : "closed"],
+      ["output", `${bytes(job.stdout_bytes)} stdout, ${bytes(job.stderr_bytes)} stderr${dropped > 0 ? `, ${bytes(dropped)} dropped` : ""}`]
+    ]))
+    return ExitCode.ok
+  })
+
+const logs = (conn: Connection, command: ParsedCommand) =>
+  Effect.gen(function*() {
+    const id = yield* resolveId(conn, command.operands.get("id")!)
+    const streams = yield* streamsOf(command)
+    const raw = flag(command, "raw")
+    if (flag(command, "follow")) {
+      yield* follow(conn, id, streams, raw, flag(command, "json"))
+      return ExitCode.ok
+    }
+    const view = yield* conn.call("output", { job_id: id, raw }, OutputAnswer)
+    if (flag(command, "json")) return yield* json(view).pipe(Effect.as(ExitCode.ok))
+    yield* reportDropped(view)
+    yield* printStreams(view, streams)
+    return ExitCode.ok
+  })
+
+const tail = (conn: Connection, command: ParsedCommand) =>
+  Effect.gen(function*() {
+    const id = yield* resolveId(conn, command.operands.get("id")!)
+    const streams = yield* streamsOf(command)
+    const raw = option(command, "lines") ?? "10"
+    const lines = Number(raw)
+    if (!/^\d+$/.test(raw) || lines < 1 || lines > 1000) return yield* usage(`tail: -n must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`)
+    const view = yield* conn.call("tail", { job_id: id, lines, raw: flag(command, "raw") }, TailAnswer)
+    if (flag(command, "json")) return yield* json(view).pipe(Effect.as(ExitCode.ok))
+    const ended = (text: string) => (text === "" || text.endsWith("\n") ? text : text + "\n")
+    yield* printStreams({ stdout: ended(view.stdout), stderr: ended(view.stderr) }, streams)
+    return ExitCode.ok
+  })
+
+const readStdin = Effect.async<string>((resume) => {
+  const chunks: Array<Buffer> = []
+  process.stdin.on("data", (chunk: Buffer) => chunks.push(chunk))
+  process.stdin.once("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
+})
+
+const send = (conn: Connection, command: ParsedCommand) =>
+  Effect.gen(function*() {
+    const id = yield* resolveId(conn, command.operands.get("id")!)
+    const given = command.operands.get("text")!
+    const input = given === "-" ? yield* readStdin : given
+    const timeout = yield* positiveSeconds(command, "timeout", 600)
+    const until = option(command, "until")
+    if (until !== undefined) yield* compile(until)
+    const reply = yield* conn.call(
+      "interact",
+      {
+        job_id: id,
+        input,
+        ...(until === undefined ? {} : { until }),
+        ...(timeout === undefined ? {} : { timeout_ms: Math.round(timeout * 1000) }),
+        ...(flag(command, "eof") ? { eof: true } : {})
+      },
+      WaitAnswer,
+      (timeout ?? 5) * 1000 + REQUEST_HEADROOM_MS
+    )
+    if (flag(command, "json")) return yield* json(reply).pipe(Effect.as(ExitCode.ok))
+    yield* printStreams(reply, "both")
+    return ExitCode.ok
+  })
+
+/** The longest single `wait` call the tool accepts; longer waits are several calls. */
+const WAIT_SLICE = 600
+
+const wait = (conn: Connection, command: ParsedCommand) =>
+  Effect.gen(function*() {
+    const id = yield* resolveId(conn, command.operands.get("id")!)
+    const timeout = yield* positiveSeconds(command, "timeout", Number.MAX_SAFE_INTEGER)
+    const until = option(command, "until")
+    const asJson = flag(command, "json")
+    const deadline = timeout === undefined ? undefined : Date.now() + timeout * 1000
+    let cursor: string | undefined
+    if (until !== undefined) {
+      // Output printed before the call counts: "wait until ready" must not hang on a server already ready.
+      const pattern = yield* compile(until)
+      const earlier = yield* conn.call("output", { job_id: id }, OutputAnswer)
+      const matched = [earlier.stdout, earlier.stderr].flatMap((text) => text.split("\n")).find((l) => l !== "" && pattern.test(l))
+      if (matched !== undefined) {
+        yield* asJson ? json({ job_id: id, reason: "matched", matched_line: matched }) : line(`matched: ${matched}`)
+        return ExitCode.ok
+      }
+      cursor = earlier.cursor
+    }
+    while (true) {
+      const remaining = deadline === undefined ? WAIT_SLICE : Math.max(0, Math.min(WAIT_SLICE, (deadline - Date.now()) / 1000))
+      const result = yield* conn.call(
+        "wait",
+        { job_id: id, timeout_s: remaining, max_bytes: 1, ...(until === undefined ? {} : { until }), ...(cursor === undefined ? {} : { cursor }) },
+        WaitAnswer,
+        remaining * 1000 + REQUEST_HEADROOM_MS
+      )
+      cursor = result.cursor
+      if (result.reason === "matched") {
+        yield* asJson ? json({ job_id: id, reason: "matched", matched_line: result.matched_line }) : line(`matched: ${result.matched_line ?? ""}`)
+        return ExitCode.ok
+      }
+      if (result.reason === "exited") {
+        const ended = yield* drainUntilEnded(conn, id, cursor, () => Effect.void, false)
+        yield* asJson ? json({ ...ended, reason: "exited" }) : line(describeEnd(ended))
+        return jobExitCode(ended)
+      }
+      if (deadline !== undefined && Date.now() >= deadline) {
+        yield* asJson ?
+          json({ job_id: id, reason: "timeout", status: result.status }) :
+          err(`timed out after ${timeout}s: job ${id} is still ${result.status}\n`)
+        return ExitCode.timeout
+      }
+    }
+  })
+
+const kill = (conn: Connection, command: ParsedCommand) =>
+  Effect.gen(function*() {
+    const id = yield* resolveId(conn, command.operands.get("id")!)
+    const signal = option(command, "signal")
+    const answer = yield* conn.call("kill", { job_id: id, ...(signal === undefined ? {} : { signal }) }, KillAnswer)
+    if (flag(command, "json")) yield* json({ job_id: id, ...answer })
+    switch (answer.status) {
+      case "not_found":
+        return yield* new ClientError({ text: `no job ${id}: run mcp-background-job ls to see the jobs`, code: ExitCode.refused })
+      case "already_terminated":
+        if (!flag(command, "json")) yield* line(`job ${id} had already ended`)
+        return ExitCode.ok
+      case "signalled":
+        if (!flag(command, "json")) yield* line(`sent ${signal!.toUpperCase()} to job ${id}`)
+        return ExitCode.ok
+      default:
+        if (!flag(command, "json")) yield* line(`killed job ${id}`)
+        return ExitCode.ok
+    }
+  })
+
+/**
+ * Runs a parsed command on an open connection and returns the exit code.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const runCommand = (conn: Connection, command: ParsedCommand): Effect.Effect<number, ClientError> => {
+  switch (command.spec.name) {
+    case "run":
+      return run(conn, command)
+    case "ls":
+      return ls(conn, command)
+    case "status":
+      return status(conn, command)
+    case "logs":
+      return logs(conn, command)
+    case "tail":
+      return tail(conn, command)
+    case "send":
+      return send(conn, command)
+    case "wait":
+      return wait(conn, command)
+    case "kill":
+      return kill(conn, command)
+    default:
+      return Effect.fail(usage(`unknown command ${command.spec.name}`))
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * The settings of HTTP mode: where to listen, which bearer tokens are accepted, which browser origins and
+ * host names may talk to the server, and the limits on request bodies and idle sessions.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as net from "node:net"
+import * as path from "node:path"
+import { parseByteSize, type Setting } from "../JobConfig.js"
+
+/**
+ * A bearer token and the name its jobs belong to (`default` for a single unnamed token).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NamedToken {
+  readonly name: string
+  readonly token: string
+}
+
+/**
+ * Every setting of HTTP mode, with its default filled in.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class HttpConfig extends Data.Class<{
+  /** Address to listen on; loopback by default. */
+  readonly host: string
+  /** Port to listen on; 0 picks a free one. */
+  readonly port: number
+  /** Accepted tokens; empty means one is generated at start and written to the token file. */
+  readonly tokens: ReadonlyArray<NamedToken>
+  /** Where a generated token is written; `None` for the default place (see `defaultTokenFile`). */
+  readonly tokenFile: Option.Option<string>
+  /** Browser origins (`scheme://host[:port]`) allowed to call the server; others get 403. */
+  readonly allowedOrigins: ReadonlyArray<string>
+  /** Host names, besides the bound address, that the `Host` header may name (e.g. behind a reverse proxy). */
+  readonly allowedHosts: ReadonlyArray<string>
+  /** Largest request body accepted; larger ones get 413. */
+  readonly maxBodySize: number
+  /** A session without requests or open streams for this long is closed (its jobs keep running). */
+  readonly sessionIdle: Duration.Duration
+}> {
+  /**
+   * Builds a configuration from the given fields and the defaults for the rest.
+   *
+   * @since 0.1.0
+   */
+  static make(input: HttpConfigInput = {}): HttpConfig {
+    return new HttpConfig({
+      host: input.host ?? DEFAULT_HOST,
+      port: input.port ?? DEFAULT_PORT,
+      tokens: input.tokens ?? [],
+      tokenFile: Option.fromNullable(input.tokenFile).pipe(Option.map((file) => path.resolve(file))),
+      allowedOrigins: (input.allowedOrigins ?? []).map(normalizeOrigin),
+      allowedHosts: (input.allowedHosts ?? []).map((host) => host.toLowerCase()),
+      maxBodySize: input.maxBodySize ?? DEFAULT_MAX_BODY,
+      sessionIdle: Duration.decode(input.sessionIdle ?? DEFAULT_SESSION_IDLE)
+    })
+  }
+
+  /**
+   * The configuration read through Effect's `Config`, from the `MCP_BG_HTTP_*` names.
+   *
+   * @since 0.1.0
+   */
+  static get config(): Config.Config<HttpConfig> {
+    return Config.all({
+      host: read(httpSettings.host),
+      port: read(httpSettings.port),
+      tokens: read(httpSettings.tokens),
+      tokenFile: read(httpSettings.tokenFile),
+      allowedOrigins: read(httpSettings.allowedOrigins),
+      allowedHosts: read(httpSettings.allowedHosts),
+      maxBodySize: read(httpSettings.maxBodySize),
+      sessionIdle: read(httpSettings.sessionIdle)
+    }).pipe(Config.map((input) => HttpConfig.make(input)))
+  }
+}
+
+/**
+ * What `HttpConfig.make` accepts: any subset of the settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpConfigInput {
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  readonly tokens?: ReadonlyArray<NamedToken> | undefined
+  readonly tokenFile?: string | undefined
+  readonly allowedOrigins?: ReadonlyArray<string> | undefined
+  readonly allowedHosts?: ReadonlyArray<string> | undefined
+  readonly maxBodySize?: number | undefined
+  readonly sessionIdle?: Duration.DurationInput | undefined
+}
+
+const DEFAULT_HOST = "127.0.0.1"
+const DEFAULT_PORT = 7345
+const DEFAULT_MAX_BODY = 4 * 1024 * 1024
+const DEFAULT_SESSION_IDLE = Duration.minutes(30)
+
+/**
+ * One HTTP setting. Like a `Setting` of the runtime, except that a secret has no flag: a token on the
+ * command line would be visible to every user in the process list.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpSetting<A> extends Omit<Setting<A>, "flag"> {
+  readonly flag: string | undefined
+  /** Its value is never repeated in error messages. */
+  readonly secret?: boolean | undefined
+}
+
+const TOKEN_NAME = /^[A-Za-z0-9_.-]{1,64}$/
+/** Visible ASCII without spaces or commas: what fits in a header and in the comma-separated list. */
+const TOKEN_TEXT = /^[\x21-\x2b\x2d-\x7e]+$/
+
+/**
+ * Parses `MCP_BG_HTTP_TOKEN`: one token, or comma-separated `name:token` pairs with distinct names and
+ * tokens.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseTokens = (raw: string): Option.Option<ReadonlyArray<NamedToken>> => {
+  const entries = raw.split(",").map((entry) => entry.trim()).filter((entry) => entry.length > 0)
+  if (entries.length === 0) return Option.none()
+  const tokens: Array<NamedToken> = []
+  for (const entry of entries) {
+    const colon = entry.indexOf(":")
+    if (colon < 0 && entries.length > 1) return Option.none()
+    const name = colon < 0 ? "default" : entry.slice(0, colon)
+    const token = colon < 0 ? entry : entry.slice(colon + 1)
+    if (!TOKEN_NAME.test(name) || !TOKEN_TEXT.test(token)) return Option.none()
+    if (tokens.some((other) => other.name === name || other.token === token)) return Option.none()
+    tokens.push({ name, token })
+  }
+  return Option.some(tokens)
+}
+
+/**
+ * An origin as browsers send it: lower case, without a trailing slash.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const normalizeOrigin = (origin: string): string => origin.trim().replace(/\/+$/, "").toLowerCase()
+
+const parseList = <A>(raw: string, item: (entry: string) => A | undefined): Option.Option<ReadonlyArray<A>> => {
+  const entries = raw.split(",").map((entry) => entry.trim()).filter((entry) => entry.length > 0)
+  const parsed: Array<A> = []
+  for (const entry of entries) {
+    const value = item(entry)
+    if (value === undefined) return Option.none()
+    parsed.push(value)
+  }
+  return entries.length === 0 ? Option.none() : Option.some(parsed)
+}
+
+const parseOrigin = (entry: string): string | undefined => {
+  const result = Either.try(() => new URL(entry))
+  if (Either.isLeft(result)) return undefined
+  const url = result.right
+  const bare = (url.pathname === "/" || url.pathname === "") && url.search === "" && url.hash === "" && url.username === ""
+  return bare && (url.protocol === "http:" || url.protocol === "https:") ? url.origin.toLowerCase() : undefined
+}
+
+const parseHostName = (entry: string): string | undefined =>
+  /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(entry) || net.isIPv6(entry) ? entry.toLowerCase() : undefined
+
+const parseWhole = (raw: string, min: number, max: number): Option.Option<number> => {
+  if (!/^\d+$/.test(raw)) return Option.none()
+  const value = Number(raw)
+  return value >= min && value <= max ? Option.some(value) : Option.none()
+}
+
+/**
+ * The table of HTTP settings, in `--help` order.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const httpSettings = {
+  host: {
+    env: "MCP_BG_HTTP_HOST",
+    flag: "--host",
+    expected: "an IP address or host name such as 127.0.0.1",
+    help: "address to listen on; anything but loopback needs MCP_BG_HTTP_TOKEN",
+    defaultText: DEFAULT_HOST,
+    parse: (raw: string) => (/^[A-Za-z0-9.:-]+$/.test(raw) ? Option.some(raw) : Option.none())
+  } satisfies HttpSetting<string>,
+  port: {
+    env: "MCP_BG_HTTP_PORT",
+    flag: "--port",
+    expected: "a port number from 0 to 65535 (0 picks a free port)",
+    help: "port to listen on (0 picks a free one)",
+    defaultText: String(DEFAULT_PORT),
+    parse: (raw: string) => parseWhole(raw, 0, 65535)
+  } satisfies HttpSetting<number>,
+  tokens: {
+    env: "MCP_BG_HTTP_TOKEN",
+    flag: undefined,
+    secret: true,
+    expected:
+      "a token, or comma-separated name:token pairs with distinct names (letters, digits, - _ .) and distinct tokens (visible ASCII, no spaces or commas)",
+    help: "bearer token(s) clients must send; name:token pairs give each name its own jobs",
+    defaultText: "generated at start and written to the token file",
+    parse: parseTokens
+  } satisfies HttpSetting<ReadonlyArray<NamedToken>>,
+  tokenFile: {
+    env: "MCP_BG_HTTP_TOKEN_FILE",
+    flag: "--token-file",
+    expected: "a file path",
+    help: "where a generated token is written (readable by you only) and where the CLI looks for it",
+    defaultText: "$XDG_RUNTIME_DIR/mcp-background-job/http-<port>.token",
+    parse: (raw: string) => Option.some(raw)
+  } satisfies HttpSetting<string>,
+  allowedOrigins: {
+    env: "MCP_BG_HTTP_ALLOWED_ORIGINS",
+    flag: "--allowed-origins",
+    expected: "comma-separated origins such as http://localhost:5173,https://app.example.com",
+    help: "browser origins allowed to call the server; a request with another Origin gets 403",
+    defaultText: "none",
+    parse: (raw: string) => parseList(raw, parseOrigin)
+  } satisfies HttpSetting<ReadonlyArray<string>>,
+  allowedHosts: {
+    env: "MCP_BG_HTTP_ALLOWED_HOSTS",
+    flag: "--allowed-hosts",
+    expected: "comma-separated host names such as jobs.example.com (optionally with :port)",
+    help: "Host header values accepted besides the bound address (e.g. behind a reverse proxy)",
+    defaultText: "the bound address (and localhost names when it is loopback)",
+    parse: (raw: string) => parseList(raw, parseHostName)
+  } satisfies HttpSetting<ReadonlyArray<string>>,
+  maxBodySize: {
+    env: "MCP_BG_HTTP_MAX_BODY",
+    flag: "--max-body",
+    expected: "a size in bytes such as 4MB or 1048576 (binary multiples)",
+    help: "largest request body accepted; larger ones get 413",
+    defaultText: "4MB",
+    parse: parseByteSize
+  } satisfies HttpSetting<number>,
+  sessionIdle: {
+    env: "MCP_BG_HTTP_SESSION_IDLE",
+    flag: "--session-idle",
+    expected: "a number of seconds such as 1800",
+    help: "seconds a session may stay idle before it is closed (its jobs keep running)",
+    defaultText: "1800",
+    parse: (raw: string) =>
+      /^\d+(\.\d+)?$/.test(raw) && Number(raw) > 0 ? Option.some(Duration.millis(Number(raw) * 1000)) : Option.none()
+  } satisfies HttpSetting<Duration.Duration>
+} as const
+
+/** A setting as an optional `Config`: unset or blank means the default; anything else must parse. */
+const read = <A>(setting: HttpSetting<A>): Config.Config<A | undefined> =>
+  Config.string(setting.env).pipe(
+    Config.option,
+    Config.mapOrFail((value) => {
+      if (Option.isNone(value) || value.value.trim() === "") return Either.right(undefined)
+      const raw = value.value.trim()
+      return Option.match(setting.parse(raw), {
+        onNone: () =>
+          Either.left(
+            ConfigError.InvalidData(
+              [setting.env],
+              `invalid value ${setting.secret === true ? "(not shown)" : JSON.stringify(raw)}: expected ${setting.expected}`
+            )
+          ),
+        onSome: Either.right
+      })
+    })
+  )
+
+/**
+ * Whether an address only accepts connections from this machine.
+ *
+ * @since 0.1.0
+ * @category addresses
+ */
+export const isLoopback = (host: string): boolean => {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase()
+  if (bare === "localhost" || bare.endsWith(".localhost")) return true
+  if (net.isIPv4(bare)) return bare.startsWith("127.")
+  if (bare === "::1") return true
+  return /^::ffff:127\./.test(bare)
+}
+
+/**
+ * Refuses a configuration that would let the network run commands with a token nobody chose: a
+ * non-loopback address needs an explicit `MCP_BG_HTTP_TOKEN`. `Left` is the message to show.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const checkExposure = (config: HttpConfig): Either.Either<void, string> =>
+  isLoopback(config.host) || config.tokens.length > 0 ?
+    Either.right(undefined) :
+    Either.left(
+      `refusing to listen on ${config.host} without MCP_BG_HTTP_TOKEN: anyone who can reach that address could run commands. ` +
+        "Set MCP_BG_HTTP_TOKEN (e.g. export MCP_BG_HTTP_TOKEN=$(openssl rand -hex 32)) or listen on 127.0.0.1."
+    )
