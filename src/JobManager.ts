@@ -16,6 +16,7 @@ import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
+import type * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -180,6 +181,8 @@ export class JobManager extends Context.Tag("mcp-background-job/JobManager")<
     ) => Effect.Effect<JobDetails, JobNotFound | CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument>
     /** Job events; each subscriber has its own bounded buffer, and the oldest events go when it falls behind. */
     readonly events: Stream.Stream<JobEvent>
+    /** Subscribes at once (unlike `events`, which subscribes when the stream starts); ends with the scope. */
+    readonly subscribe: Effect.Effect<Queue.Dequeue<JobEvent>, never, Scope.Scope>
   }
 >() {
   /**
@@ -521,8 +524,8 @@ const make = (config: JobConfig) =>
       })
       const written = yield* writeAll.pipe(
         Effect.mapError((error) => new StdinClosed({ jobId: id, reason: error.reason })),
-        Effect.timeout(timeout),
-        Effect.option
+        // Only the timeout means "not accepted"; a closed stdin stays a StdinClosed error.
+        Effect.timeoutOption(timeout)
       )
       if (Option.isNone(written)) {
         return yield* new InputNotAccepted({ jobId: id, accepted, total: bytes.length })
@@ -567,12 +570,10 @@ const make = (config: JobConfig) =>
       return yield* start(job.spec)
     })
 
-    const eventStream: Stream.Stream<JobEvent> = Stream.unwrapScoped(
-      Effect.acquireRelease(Effect.sync(() => subscribers++), () => Effect.sync(() => subscribers--)).pipe(
-        Effect.zipRight(PubSub.subscribe(events)),
-        Effect.map((queue) => Stream.fromQueue(queue))
-      )
+    const subscribe = Effect.acquireRelease(Effect.sync(() => subscribers++), () => Effect.sync(() => subscribers--)).pipe(
+      Effect.zipRight(PubSub.subscribe(events))
     )
+    const eventStream: Stream.Stream<JobEvent> = Stream.unwrapScoped(Effect.map(subscribe, (queue) => Stream.fromQueue(queue)))
 
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
@@ -580,7 +581,7 @@ const make = (config: JobConfig) =>
       })
     )
 
-    return JobManager.of({ execute, list, status, output, transcript, tail, interact, kill, wait, restart, events: eventStream })
+    return JobManager.of({ execute, list, status, output, transcript, tail, interact, kill, wait, restart, events: eventStream, subscribe })
   })
 
 const pollSchedule = Schedule.spaced(Duration.millis(50))
