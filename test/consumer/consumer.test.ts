@@ -3,6 +3,7 @@
  * `mcp-background-job/testing`, resolved through package.json `exports` to the built `dist` (the package
  * refers to itself by name, as an installed dependency would be referred to).
  */
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
@@ -140,6 +141,33 @@ describe("embedding the runtime", () => {
           Layer.provide(NodeSpawner.layer),
           Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["MCP_BG_MAX_JOBS", "1"]]))))
         )
+      )
+    ))
+
+  it.live("fails to build from an invalid setting with a ConfigError naming the variable", () =>
+    Effect.gen(function*() {
+      const built = yield* Effect.flip(
+        Layer.build(
+          JobManager.layerConfig.pipe(
+            Layer.provide(NodeSpawner.layer),
+            Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["MCP_BG_MAX_JOBS", "ten"]]))))
+          )
+        )
+      )
+      assert.include(String(built), "MCP_BG_MAX_JOBS")
+      assert.include(String(built), "expected a positive integer")
+    }).pipe(Effect.scoped))
+
+  it.live("runs on the live Spawner built from the application's own NodeContext", () =>
+    Effect.gen(function*() {
+      const jobs = yield* JobManager
+      const job = yield* jobs.execute({ command: `echo executor # ${marker}` })
+      const result = yield* jobs.wait(job.id, { timeout: "10 seconds", fromStart: true })
+      assert.deepStrictEqual([result.status, result.stdout], ["completed", "executor\n"])
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(
+        JobManager.layer(JobConfig.make()).pipe(Layer.provide(NodeSpawner.layerExecutor), Layer.provide(NodeContext.layer))
       )
     ))
 
