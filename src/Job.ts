@@ -1,16 +1,14 @@
 /**
- * One job's record: what was asked, its process, its output ring, its status, and a pulse that wakes
- * whoever waits on it when anything changes.
+ * One job's record: what was asked, its process, its output ring, its status, and signals that wake
+ * whoever waits on it when output arrives or its state changes.
  *
  * @since 0.1.0
  */
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
 import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as os from "node:os"
 import { InvalidArgument } from "./domain/errors.js"
 import type { JobDetails, JobStatus, JobSummary, StdinMode } from "./domain/JobInfo.js"
 import type { Position, StreamName } from "./OutputBuffer.js"
@@ -41,27 +39,32 @@ export interface JobSpec {
 export type StopReason = "killed" | "timed_out"
 
 /**
- * A wake-up that many fibers can wait on; each `fire` releases every current waiter. A new deferred is made
- * only when someone has looked at the current one, so an unobserved job pays nothing per chunk.
+ * Callbacks to run when something happens to a job. Firing with no listener costs nothing, so an
+ * unwatched job pays nothing per output chunk.
  *
  * @internal
  */
-export class Pulse {
-  private current: Deferred.Deferred<void> | undefined
+export class Signal {
+  private readonly listeners = new Set<() => void>()
 
-  /** An effect that completes at the next `fire` after this call. */
-  next(): Effect.Effect<void> {
-    this.current ??= Deferred.unsafeMake<void>(FiberId.none)
-    return Deferred.await(this.current)
+  /** Registers a listener; the returned function removes it. */
+  listen(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   fire(): void {
-    const current = this.current
-    if (current === undefined) return
-    this.current = undefined
-    Deferred.unsafeDone(current, Exit.void)
+    for (const listener of this.listeners) listener()
   }
 }
+
+/**
+ * The opaque cursor for a position in a job's output: `<first 8 characters of the id>:<stdout>:<stderr>`.
+ *
+ * @internal
+ */
+export const cursorFor = (jobId: string, position: Position): string =>
+  `${jobId.slice(0, 8)}:${position.stdout}:${position.stderr}`
 
 /**
  * The mutable state of one job, owned by the `JobManager`.
@@ -70,12 +73,19 @@ export class Pulse {
  */
 export class Job {
   readonly buffer: OutputBuffer
-  readonly pulse = new Pulse()
+  /** Fired for every chunk of output. */
+  readonly outputArrived = new Signal()
+  /** Fired when the status, the exit or stdin changes. */
+  readonly stateChanged = new Signal()
   /** Set once the process has started. */
   process: JobProcess | undefined
   exit: ExitInfo | undefined
   endedAt: Date | undefined
   stopReason: StopReason | undefined
+  /** Signals sent on request (`kill` with a signal): the shell ending on one of them is `killed`, not `failed`. */
+  readonly signalsSent = new Set<string>()
+  /** Set when the job leaves the registry (cleanup or shutdown). */
+  removed = false
   /** The scope that owns the process; closing it stops the process group. */
   scope: Scope.CloseableScope | undefined
 
@@ -88,6 +98,14 @@ export class Job {
     this.buffer = new OutputBuffer(outputCap)
   }
 
+  /**
+   * Whether waiting on the job is over: its shell has exited (a killed job's status is final at once, but
+   * its last output is not), or it was removed (shutdown).
+   */
+  get settled(): boolean {
+    return !this.processRunning || this.removed
+  }
+
   /** Whether the shell is still alive; a job holds a concurrency slot until then. */
   get processRunning(): boolean {
     return this.exit === undefined
@@ -96,12 +114,23 @@ export class Job {
   get status(): JobStatus {
     if (this.stopReason !== undefined) return this.stopReason
     if (this.exit === undefined) return "running"
+    if (this.signalsSent.size > 0 && this.endedBySentSignal(this.exit)) return "killed"
     return this.exit.code === 0 ? "completed" : "failed"
+  }
+
+  /** Whether the shell died of a signal sent with `kill`, or exited with 128 + its number (its program died of it). */
+  private endedBySentSignal(exit: ExitInfo): boolean {
+    const signals: Record<string, number> = os.constants.signals
+    for (const name of this.signalsSent) {
+      const number = signals[name]
+      if (exit.signal === name || (number !== undefined && exit.code === 128 + number)) return true
+    }
+    return false
   }
 
   append(stream: StreamName, chunk: Uint8Array): void {
     this.buffer.append(stream, chunk)
-    this.pulse.fire()
+    this.outputArrived.fire()
   }
 
   summary(): JobSummary {
@@ -136,7 +165,7 @@ export class Job {
 
   /** An opaque cursor for a position in this job's output. */
   cursorAt(position: Position): string {
-    return `${this.id.slice(0, 8)}:${position.stdout}:${position.stderr}`
+    return cursorFor(this.id, position)
   }
 
   /** Reads a cursor given back by a caller, checking that it belongs to this job and is not ahead of it. */

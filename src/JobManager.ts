@@ -35,10 +35,11 @@ import {
   StdinClosed
 } from "./domain/errors.js"
 import { JobEvent } from "./domain/JobEvent.js"
-import type { JobDetails, JobSummary, OutputView, StdinMode, TailView, WaitReason, WaitResult } from "./domain/JobInfo.js"
+import type { JobDetails, JobSummary, OutputView, StdinMode, TailView, WaitResult } from "./domain/JobInfo.js"
 import { Job, type JobSpec } from "./Job.js"
 import { JobConfig } from "./JobConfig.js"
-import { compilePattern, LineScanner, readSince, tail as tailView } from "./JobOutput.js"
+import { compilePattern, readSince, tail as tailView } from "./JobOutput.js"
+import { awaitJob } from "./JobWait.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 import type { Position } from "./OutputBuffer.js"
 import { type SignalName, Spawner } from "./Spawner.js"
@@ -111,7 +112,7 @@ export interface InteractOptions {
   readonly until?: string | RegExp | undefined
   /** Longest wait for the reply; default 5 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Return once no output arrived for this long (after the write); default 500 ms. */
+  /** Return once no output arrived for this long (after the write); default 500 ms; not used with `until`. */
   readonly idle?: Duration.DurationInput | undefined
   /** Close stdin after writing (end-of-file). */
   readonly eof?: boolean | undefined
@@ -139,6 +140,14 @@ const EVENT_BUFFER = 512
 
 /** Signals `kill` accepts by name. */
 const signalNames = new Set(Object.keys(os.constants.signals))
+
+/**
+ * Signals a terminal sends to its whole foreground group (Ctrl-C, Ctrl-\, Ctrl-Z) and the ones meant to stop or
+ * resume everything: they go to the shell too, which waits for its program on SIGINT and runs its traps.
+ * Any other signal (SIGHUP, SIGUSR1, ...) goes to the programs only, or the shell would die of it and end a
+ * job whose program handled it.
+ */
+const groupSignals = new Set(["SIGINT", "SIGQUIT", "SIGTSTP", "SIGSTOP", "SIGCONT", "SIGTERM", "SIGKILL"])
 
 /**
  * The job runtime's operations.
@@ -179,9 +188,14 @@ export class JobManager extends Context.Tag("mcp-background-job/JobManager")<
     readonly restart: (
       id: string
     ) => Effect.Effect<JobDetails, JobNotFound | CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument>
-    /** Job events; each subscriber has its own bounded buffer, and the oldest events go when it falls behind. */
+    /**
+     * Job events, output chunks included. Each subscriber has its own bounded buffer (512 events); one that
+     * falls behind loses the oldest events, never blocks a job. `Output.cursor` lets it re-read what it missed.
+     */
     readonly events: Stream.Stream<JobEvent>
-    /** Subscribes at once (unlike `events`, which subscribes when the stream starts); ends with the scope. */
+    /** Job events without output chunks (Started, Exited, Removed): cheap to follow during a flood. */
+    readonly lifecycleEvents: Stream.Stream<JobEvent>
+    /** `events` as a queue subscribed at once (a stream subscribes only when it starts); ends with the scope. */
     readonly subscribe: Effect.Effect<Queue.Dequeue<JobEvent>, never, Scope.Scope>
   }
 >() {
@@ -263,7 +277,9 @@ const make = (config: JobConfig) =>
     const jobs = new Map<string, Job>()
     const fibers = yield* FiberMap.make<string>()
     const events = yield* PubSub.sliding<JobEvent>(EVENT_BUFFER)
+    /** Subscribers of any kind, and those that want output chunks (publishing chunks costs on every read). */
     let subscribers = 0
+    let outputSubscribers = 0
     /** Slots taken by executions between their limit check and their registration. */
     let reserved = 0
 
@@ -277,9 +293,9 @@ const make = (config: JobConfig) =>
 
     const hooks = {
       onOutput: (job: Job, stream: "stdout" | "stderr", bytes: Uint8Array) =>
-        subscribers > 0 ?
+        outputSubscribers > 0 ?
           PubSub.publish(events, JobEvent.Output({ jobId: job.id, stream, bytes, cursor: job.cursorAt(job.buffer.position) })) :
-          Effect.void,
+          undefined,
       onExit: (job: Job) =>
         publish(JobEvent.Exited({ jobId: job.id, status: job.status, exitCode: job.exit?.code ?? null, signal: job.exit?.signal ?? null }))
     }
@@ -368,6 +384,8 @@ const make = (config: JobConfig) =>
             Effect.ensuring(
               Effect.suspend(() => {
                 jobs.delete(id)
+                job.removed = true
+                job.stateChanged.fire()
                 return Scope.close(scope, Exit.void).pipe(Effect.zipRight(publish(JobEvent.Removed({ jobId: id }))))
               })
             )
@@ -427,68 +445,6 @@ const make = (config: JobConfig) =>
       return tailView(job, lines, options.raw)
     })
 
-    /**
-     * Waits on a job until it is not running, `until` matches output after `from`, it has been quiet for
-     * `idle`, or `deadline` passes; then reads what arrived after `from`.
-     */
-    const awaitJob = (
-      job: Job,
-      from: Position,
-      bounds: {
-        readonly timeout: Duration.Duration
-        readonly until?: RegExp | undefined
-        readonly idle?: Duration.Duration | undefined
-        readonly maxBytes?: number | undefined
-        readonly raw?: boolean | undefined
-      }
-    ) =>
-      Effect.gen(function*() {
-        const scanner = bounds.until === undefined ? undefined : new LineScanner(job, from, bounds.until, bounds.raw)
-        const startedAt = yield* Clock.currentTimeMillis
-        const deadline = startedAt + Duration.toMillis(bounds.timeout)
-        const idleMillis = bounds.idle === undefined ? undefined : Duration.toMillis(bounds.idle)
-        let lastActivity = startedAt
-        let lastSeen = totalSeen(job)
-        let reason: WaitReason
-        let matchedLine: string | undefined
-        while (true) {
-          const next = job.pulse.next()
-          matchedLine = scanner?.scan()
-          if (matchedLine !== undefined) {
-            reason = "matched"
-            break
-          }
-          if (job.status !== "running") {
-            reason = "exited"
-            break
-          }
-          const now = yield* Clock.currentTimeMillis
-          const seen = totalSeen(job)
-          if (seen !== lastSeen) {
-            lastSeen = seen
-            lastActivity = now
-          }
-          if (now >= deadline) {
-            reason = "timeout"
-            break
-          }
-          if (idleMillis !== undefined && now - lastActivity >= idleMillis) {
-            reason = "idle"
-            break
-          }
-          const wake = Math.min(deadline, idleMillis === undefined ? deadline : lastActivity + idleMillis) - now
-          yield* next.pipe(Effect.timeout(Duration.millis(wake)), Effect.ignore)
-        }
-        const view = readSince(job, from, { raw: bounds.raw, maxBytes: bounds.maxBytes })
-        return {
-          ...view,
-          status: job.status,
-          exitCode: job.exit?.code ?? null,
-          reason,
-          matchedLine: Option.fromNullable(matchedLine)
-        } satisfies WaitResult
-      })
-
     const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
       const job = yield* lookup(id)
       const from = yield* positionFor(job, options.cursor, options.fromStart === true ? { stdout: 0, stderr: 0 } : job.buffer.position)
@@ -502,7 +458,9 @@ const make = (config: JobConfig) =>
       const job = yield* lookup(id)
       const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
       const timeout = yield* decodeDuration("timeout", options.timeout ?? DEFAULT_INTERACT_TIMEOUT)
-      const idle = yield* decodeDuration("idle", options.idle ?? DEFAULT_INTERACT_IDLE)
+      // With `until` the caller said what ends the reply: a pause before it (a slow answer) does not.
+      const idleInput = options.idle ?? (until === undefined ? DEFAULT_INTERACT_IDLE : undefined)
+      const idle = idleInput === undefined ? undefined : yield* decodeDuration("idle", idleInput)
       const maxBytes = yield* checkMaxBytes(options.maxBytes)
       const process = job.process
       if (job.status !== "running" || process === undefined) {
@@ -524,7 +482,7 @@ const make = (config: JobConfig) =>
       })
       const written = yield* writeAll.pipe(
         Effect.mapError((error) => new StdinClosed({ jobId: id, reason: error.reason })),
-        // Only the timeout means "not accepted"; a closed stdin stays a StdinClosed error.
+        // Only the bound becomes None: a closed stdin stays a StdinClosed error.
         Effect.timeoutOption(timeout)
       )
       if (Option.isNone(written)) {
@@ -546,7 +504,8 @@ const make = (config: JobConfig) =>
       if (job === undefined) return "not_found" as const
       if (job.status !== "running" || job.process === undefined) return "already_terminated" as const
       if (signal !== undefined && signal !== "SIGKILL") {
-        yield* job.process.signal(signal as SignalName)
+        job.signalsSent.add(signal)
+        yield* job.process.signal(signal as SignalName, groupSignals.has(signal) ? "group" : "programs")
         yield* Effect.logInfo("job signalled").pipe(Effect.annotateLogs({ job: id, signal }))
         return "signalled" as const
       }
@@ -570,10 +529,28 @@ const make = (config: JobConfig) =>
       return yield* start(job.spec)
     })
 
-    const subscribe = Effect.acquireRelease(Effect.sync(() => subscribers++), () => Effect.sync(() => subscribers--)).pipe(
-      Effect.zipRight(PubSub.subscribe(events))
-    )
-    const eventStream: Stream.Stream<JobEvent> = Stream.unwrapScoped(Effect.map(subscribe, (queue) => Stream.fromQueue(queue)))
+    const subscription = (withOutput: boolean) =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          subscribers++
+          if (withOutput) outputSubscribers++
+        }),
+        () =>
+          Effect.sync(() => {
+            subscribers--
+            if (withOutput) outputSubscribers--
+          })
+      ).pipe(Effect.zipRight(PubSub.subscribe(events)))
+
+    const subscribe = (withOutput: boolean): Stream.Stream<JobEvent> =>
+      Stream.unwrapScoped(
+        subscription(withOutput).pipe(
+          Effect.map((queue) => {
+            const stream = Stream.fromQueue(queue)
+            return withOutput ? stream : Stream.filter(stream, (event) => event._tag !== "Output")
+          })
+        )
+      )
 
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
@@ -581,12 +558,24 @@ const make = (config: JobConfig) =>
       })
     )
 
-    return JobManager.of({ execute, list, status, output, transcript, tail, interact, kill, wait, restart, events: eventStream, subscribe })
+    return JobManager.of({
+      execute,
+      list,
+      status,
+      output,
+      transcript,
+      tail,
+      interact,
+      kill,
+      wait,
+      restart,
+      events: subscribe(true),
+      lifecycleEvents: subscribe(false),
+      subscribe: subscription(true)
+    })
   })
 
 const pollSchedule = Schedule.spaced(Duration.millis(50))
-
-const totalSeen = (job: Job) => job.buffer.bytesSeen("stdout") + job.buffer.bytesSeen("stderr")
 
 /** The configured working directory must exist: a typo there must stop the start, not fail every job. */
 const checkWorkingDir = (dir: string): Effect.Effect<string, ConfigError.ConfigError> =>

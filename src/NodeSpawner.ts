@@ -53,6 +53,13 @@ const signalGroup = (pgid: number, signal: SignalName): void => {
   Either.try(() => process.kill(-pgid, signal))
 }
 
+/** Signals the group's processes other than the shell (its leader); the shell itself when it is alone. */
+const signalPrograms = (pgid: number, signal: SignalName): void => {
+  const programs = procAvailable ? liveGroupMembers(pgid).filter((member) => member.pid !== pgid) : []
+  if (programs.length === 0) return signalGroup(pgid, signal)
+  for (const program of programs) Either.try(() => process.kill(program.pid, signal))
+}
+
 const groupAlive = (pgid: number): boolean => {
   // kill(-pgid, 0) also succeeds while only zombies remain (an init that does not reap), so confirm in /proc.
   const exists = Either.isRight(Either.try(() => process.kill(-pgid, 0)))
@@ -136,7 +143,8 @@ const make = Effect.gen(function*() {
       ),
       stdinOpen: Effect.sync(() => stdinReason === undefined),
       exit,
-      signal: (signal) => Effect.sync(() => signalGroup(pid, signal)),
+      signal: (signal, target = "group") =>
+        Effect.sync(() => (target === "group" ? signalGroup(pid, signal) : signalPrograms(pid, signal))),
       groupAlive: Effect.sync(() => groupAlive(pid))
     }
     return jobProcess

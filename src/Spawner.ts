@@ -47,6 +47,16 @@ export interface ExitInfo {
 export type SignalName = NodeJS.Signals
 
 /**
+ * Who gets a signal: the whole process group, or the programs the shell started (the group without the
+ * shell itself, unless the shell runs nothing else). A shell that runs a program dies of most signals it
+ * gets (SIGHUP, SIGUSR1, ...) while the program may handle them, and the job would end with the shell.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SignalTarget = "group" | "programs"
+
+/**
  * Input could not be written because stdin is closed; `reason` says why.
  *
  * @since 0.1.0
@@ -74,8 +84,8 @@ export interface JobProcess {
   readonly stdinOpen: Effect.Effect<boolean>
   /** Waits for the shell to exit. */
   readonly exit: Effect.Effect<ExitInfo>
-  /** Sends a signal to every process of the group; a group already gone is not an error. */
-  readonly signal: (signal: SignalName) => Effect.Effect<void>
+  /** Sends a signal to every process of the group (or only its programs); a group already gone is not an error. */
+  readonly signal: (signal: SignalName, target?: SignalTarget) => Effect.Effect<void>
   /** Whether any process of the group is still alive (zombies do not count). */
   readonly groupAlive: Effect.Effect<boolean>
 }

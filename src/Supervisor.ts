@@ -31,7 +31,8 @@ export interface SupervisorSettings {
  * @internal
  */
 export interface SupervisorHooks {
-  readonly onOutput: (job: Job, stream: StreamName, chunk: Uint8Array) => Effect.Effect<void>
+  /** What to do with a chunk besides storing it; `undefined` when nothing needs doing. */
+  readonly onOutput: (job: Job, stream: StreamName, chunk: Uint8Array) => Effect.Effect<void> | undefined
   readonly onExit: (job: Job) => Effect.Effect<void>
 }
 
@@ -41,6 +42,8 @@ const AFTER_KILL_BOUND = Duration.seconds(2)
 /** After the shell exits, output it wrote may still sit in the pipe: read until quiet, within a bound. */
 const SETTLE_QUIET = Duration.millis(25)
 const SETTLE_ROUNDS = 12
+/** With no process left to hold the pipes, end-of-file is due at once; this only guards against the odd case. */
+const SETTLE_EOF_BOUND = Duration.seconds(2)
 
 /** Completes once the shell has exited and no live process is left in its group. */
 const awaitGone = (process: JobProcess): Effect.Effect<void> =>
@@ -80,24 +83,34 @@ export const stopJob = (job: Job, reason: StopReason, grace: Duration.Duration):
       return Effect.succeed(false)
     }
     job.stopReason = reason
-    job.pulse.fire()
+    job.stateChanged.fire()
     return stopGroup(job.process, grace).pipe(Effect.forkIn(job.scope), Effect.as(true))
   })
 
 const pump = (job: Job, name: StreamName, stream: Stream.Stream<Uint8Array>, hooks: SupervisorHooks) =>
-  Stream.runForEachChunk(stream, (chunks) =>
-    Effect.suspend(() => {
-      const effects: Array<Effect.Effect<void>> = []
-      for (const chunk of chunks) {
-        job.append(name, chunk)
-        effects.push(hooks.onOutput(job, name, chunk))
-      }
-      return Effect.all(effects, { discard: true })
-    }))
+  Stream.runForEachChunk(stream, (chunks) => {
+    // The hot path of a flood: append synchronously, and build effects only for event subscribers.
+    let effects: Array<Effect.Effect<void>> | undefined
+    for (const chunk of chunks) {
+      job.append(name, chunk)
+      const published = hooks.onOutput(job, name, chunk)
+      if (published !== undefined) (effects ??= []).push(published)
+    }
+    return effects === undefined ? Effect.void : Effect.all(effects, { discard: true })
+  })
 
-/** Lets the pumps read what the shell wrote before it exited; background children may keep pipes open. */
-const settle = (job: Job, pumps: Fiber.Fiber<unknown>) =>
+/**
+ * Lets the pumps read what the shell wrote before it exited. With nothing left in the group the pipes reach
+ * end-of-file at once: wait for that (within a bound). Background children may keep the pipes open: then
+ * read until the output has been quiet for a moment, within a bound.
+ */
+const settle = (job: Job, process: JobProcess, pumps: Fiber.Fiber<unknown>) =>
   Effect.gen(function*() {
+    if (Option.isSome(yield* Fiber.poll(pumps))) return
+    if (!(yield* process.groupAlive)) {
+      yield* Fiber.await(pumps).pipe(Effect.timeout(SETTLE_EOF_BOUND), Effect.ignore)
+      return
+    }
     for (let round = 0; round < SETTLE_ROUNDS; round++) {
       const before = job.buffer.retained + job.buffer.bytesDropped("stdout") + job.buffer.bytesDropped("stderr")
       const done = yield* Fiber.await(pumps).pipe(Effect.timeout(SETTLE_QUIET), Effect.option)
@@ -136,10 +149,10 @@ export const supervise = (
 
     const exit = yield* process.exit
     if (Option.isSome(timer)) yield* Fiber.interrupt(timer.value)
-    yield* settle(job, pumps)
+    yield* settle(job, process, pumps)
     job.exit = exit
     job.endedAt = new Date(yield* Clock.currentTimeMillis)
-    job.pulse.fire()
+    job.stateChanged.fire()
     yield* hooks.onExit(job)
     yield* Effect.logDebug("job ended").pipe(
       Effect.annotateLogs({ job: job.id, status: job.status, exitCode: exit.code, signal: exit.signal })
@@ -152,7 +165,7 @@ export const supervise = (
     Effect.onInterrupt(() =>
       Effect.sync(() => {
         if (job.status === "running") job.stopReason = "killed"
-        job.pulse.fire()
+        job.stateChanged.fire()
       })
     )
   )

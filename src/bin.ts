@@ -5,26 +5,14 @@
  *
  * @since 0.1.0
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as fs from "node:fs"
 import { configProvider, helpText, parseServerArgs } from "./cli/serverArgs.js"
 import { firstInvalidSetting, JobConfig, settings } from "./JobConfig.js"
-import { JobManager } from "./JobManager.js"
-import { serveStdio } from "./mcp/stdio.js"
-import * as NodeSpawner from "./NodeSpawner.js"
+import { packageVersion } from "./packageInfo.js"
 
 const EXIT_USAGE = 2
-
-const packageVersion = (): string => {
-  const text = fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")
-  return (JSON.parse(text) as { version: string }).version
-}
 
 const usageError = (message: string): never => {
   process.stderr.write(`mcp-background-job: ${message}\n`)
@@ -57,26 +45,7 @@ if (!fs.statSync(config.workingDir, { throwIfNoEntry: false })?.isDirectory()) {
   usageError(`${name}: invalid value ${JSON.stringify(config.workingDir)}: expected ${settings.workingDir.expected}`)
 }
 
-const StderrLogger = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)).pipe(
-  Layer.merge(Logger.minimumLogLevel(config.logLevel))
-)
-
-const program = serveStdio({ name: "mcp-background-job", version: packageVersion() }).pipe(
-  Effect.scoped,
-  Effect.provide(JobManager.layer(config).pipe(Layer.provide(NodeSpawner.layer))),
-  Effect.tapErrorCause((cause) =>
-    Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logFatal("the server stopped on an error", cause)
-  ),
-  Effect.provide(StderrLogger)
-)
-
-NodeRuntime.runMain(program, {
-  disableErrorReporting: true,
-  disablePrettyLogger: true,
-  // Exit as soon as the jobs are stopped, even if a stray handle would keep the event loop alive.
-  teardown: (exit, onExit) => {
-    const code = Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? 1 : 0
-    onExit(code)
-    process.exit(code)
-  }
-})
+// The server's modules (platform, MCP SDK) load only once the configuration is known to be good, so that
+// --help, --version and configuration errors answer at once.
+const { serve } = await import("./serve.js")
+serve(config)

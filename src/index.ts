@@ -47,6 +47,7 @@ export {
   type ExitInfo,
   type JobProcess,
   type SignalName,
+  type SignalTarget,
   Spawner,
   type SpawnRequest,
   StdinUnavailable

@@ -76,7 +76,7 @@ export class StdinClosed extends Schema.TaggedError<StdinClosed>()("StdinClosed"
   reason: Schema.String
 }) {
   override get message(): string {
-    return `Job ${this.jobId} does not accept input: ${this.reason}.`
+    return `Job ${this.jobId} does not accept input: ${this.reason}. Read its output with output or wait; to type into a command, start it with stdin "pipe" (the default) and leave stdin open.`
   }
 }
 

@@ -19,6 +19,7 @@ import {
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -90,6 +91,21 @@ export const register = <R = never>(
     // ---- resources ----
 
     const subscriptions = new Set<string>()
+    /** Output size last reported per subscribed URI. */
+    const notifiedSizes = new Map<string, number>()
+    const currentSize = (uri: string) => {
+      const parsed = parseJobUri(uri)
+      if (parsed === undefined) return Effect.succeed(Option.none<number>())
+      return Effect.option(jobs.status(parsed.jobId)).pipe(
+        Effect.map(Option.map((job) =>
+          parsed.view === "stdout" ?
+            job.stdoutBytes :
+            parsed.view === "stderr" ?
+            job.stderrBytes :
+            job.stdoutBytes + job.stderrBytes
+        ))
+      )
+    }
 
     server.setRequestHandler(ListResourcesRequestSchema, () =>
       runPromise(
@@ -120,56 +136,53 @@ export const register = <R = never>(
           new McpError(ErrorCode.InvalidParams, `Cannot subscribe to ${request.params.uri}: use job://<job_id>/output, /stdout or /stderr.`)
         )
       }
-      subscriptions.add(request.params.uri)
-      return Promise.resolve({})
+      const uri = request.params.uri
+      subscriptions.add(uri)
+      // Growth is reported from the size the subscriber could read when it subscribed.
+      return runPromise(
+        Effect.map(currentSize(uri), (size) => {
+          notifiedSizes.set(uri, Option.getOrElse(size, () => 0))
+          return {}
+        })
+      )
     })
 
     server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
       subscriptions.delete(request.params.uri)
+      notifiedSizes.delete(request.params.uri)
       return Promise.resolve({})
     })
 
     const notify = (send: () => Promise<void>) => Effect.tryPromise(send).pipe(Effect.ignore)
-    const pending = new Set<string>()
     let listChanged = false
 
-    // Output marks subscribed URIs as changed; a flush sends them at most every UPDATE_INTERVAL, so a
-    // flooding job costs a few notifications a second. Starts, exits and removals are sent at once.
-    yield* jobs.events.pipe(
-      Stream.runForEach((event) =>
-        Effect.suspend(() => {
-          const uris = jobResourceUris(event.jobId)
-          switch (event._tag) {
-            case "Output": {
-              for (const uri of [uris.output, event.stream === "stdout" ? uris.stdout : uris.stderr]) {
-                if (subscriptions.has(uri)) pending.add(uri)
-              }
-              return Effect.void
-            }
-            case "Exited": {
-              const changed = [uris.output, uris.stdout, uris.stderr].filter((uri) => subscriptions.has(uri))
-              for (const uri of changed) pending.delete(uri)
-              return Effect.forEach(changed, (uri) => notify(() => server.sendResourceUpdated({ uri })), { discard: true })
-            }
-            case "Started":
-            case "Removed": {
-              listChanged = true
-              return Effect.void
-            }
-          }
-        })
-      ),
+    // Exits and the job list are reported from lifecycle events, at once for exits; output growth is
+    // checked every UPDATE_INTERVAL for subscribed URIs only, so a flooding job costs a few notifications
+    // a second and unsubscribed output costs nothing.
+    yield* jobs.lifecycleEvents.pipe(
+      Stream.runForEach((event) => {
+        if (event._tag !== "Exited") {
+          listChanged = true
+          return Effect.void
+        }
+        const uris = Object.values(jobResourceUris(event.jobId)).filter((uri) => subscriptions.has(uri))
+        return Effect.forEach(uris, (uri) => notify(() => server.sendResourceUpdated({ uri })), { discard: true })
+      }),
       Effect.forkScoped
     )
 
-    const flush = Effect.suspend(() => {
-      const uris = Array.from(pending)
-      pending.clear()
-      const sendList = listChanged
-      listChanged = false
-      return Effect.forEach(uris, (uri) => notify(() => server.sendResourceUpdated({ uri })), { discard: true }).pipe(
-        Effect.zipRight(sendList ? notify(() => server.sendResourceListChanged()) : Effect.void)
-      )
+    const flush = Effect.gen(function*() {
+      for (const uri of subscriptions) {
+        const size = yield* currentSize(uri)
+        if (Option.isSome(size) && notifiedSizes.get(uri) !== size.value) {
+          notifiedSizes.set(uri, size.value)
+          yield* notify(() => server.sendResourceUpdated({ uri }))
+        }
+      }
+      if (listChanged) {
+        listChanged = false
+        yield* notify(() => server.sendResourceListChanged())
+      }
     })
     yield* flush.pipe(Effect.zipRight(Effect.sleep(UPDATE_INTERVAL)), Effect.forever, Effect.forkScoped)
   })

@@ -10,10 +10,14 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { JobDetails, JobSummary, OutputView, WaitResult } from "../domain/JobInfo.js"
 import { jobStatuses } from "../domain/JobInfo.js"
+import { cursorFor } from "../Job.js"
 import { JobManager } from "../JobManager.js"
 import * as McpTool from "./McpTool.js"
 
 const iso = (date: Date | null) => (date === null ? null : date.toISOString())
+
+/** The cursor before a job's first byte: waiting or reading from it misses nothing the job printed. */
+const startCursor = (jobId: string) => cursorFor(jobId, { stdout: 0, stderr: 0 })
 
 // ---- argument schemas ----
 
@@ -38,7 +42,8 @@ const untilArg = McpTool.optional(
 // ---- result schemas ----
 
 const Status = Schema.Literal(...jobStatuses).annotations({
-  description: "running, completed (exit 0), failed (non-zero exit or unexpected signal), killed, or timed_out."
+  description:
+    "running; completed (exit 0); failed (non-zero exit, or a signal the server did not send); killed (by kill, a signal sent with kill, or shutdown); timed_out."
 })
 const Nullable = <S extends Schema.Schema.AnyNoContext>(schema: S) => Schema.NullOr(schema)
 
@@ -47,9 +52,13 @@ const OutputFields = {
   stderr: Schema.String,
   cursor: Schema.String.annotations({ description: "Pass back as cursor to read only what comes after." }),
   truncated: Schema.Boolean.annotations({ description: "True when bytes were dropped by the output cap or omitted by max_bytes." }),
-  dropped_stdout_bytes: Schema.Number,
-  dropped_stderr_bytes: Schema.Number,
-  omitted_bytes: Schema.Number
+  dropped_stdout_bytes: Schema.Number.annotations({
+    description: "Bytes of stdout after the given cursor that the output cap dropped before they could be read."
+  }),
+  dropped_stderr_bytes: Schema.Number.annotations({
+    description: "Bytes of stderr after the given cursor that the output cap dropped before they could be read."
+  }),
+  omitted_bytes: Schema.Number.annotations({ description: "Bytes of text left out to honour max_bytes (the oldest)." })
 }
 
 const outputFields = (view: OutputView) => ({
@@ -68,7 +77,7 @@ const WaitFields = {
   reason: Schema.Literal("exited", "matched", "timeout", "idle").annotations({
     description: "exited: the job ended; matched: until matched (see matched_line); timeout: the bound passed; idle: the job went quiet."
   }),
-  matched_line: Nullable(Schema.String),
+  matched_line: Nullable(Schema.String).annotations({ description: "The line that matched until, or null." }),
   ...OutputFields
 }
 
@@ -135,14 +144,19 @@ const execute = McpTool.make({
   name: "execute",
   title: "Start a background job",
   description:
-    "Start a shell command as a background job and get its job_id at once; it runs through /bin/sh -c, so pipes, && and $VARS work. " +
-    "Pass wait_ms to get the status and output of a short command in the same call. " +
-    "For long commands follow up with wait (with until for a line such as \"ready\"), not with repeated status calls.",
+    "Start a shell command as a background job and get its job_id and a cursor at once; it runs through /bin/sh -c, so pipes, && and $VARS work. " +
+    "Pass wait_ms to get the status, exit code and output of a short command in the same call. " +
+    "For long commands follow up with wait (with the cursor, and until for a line such as \"ready\"), not with repeated status calls.",
   input: Schema.Struct({
     command: Schema.String.annotations({ description: "The shell command, e.g. \"npm run dev\" or \"cd app && make test\"." }),
     cwd: McpTool.optional(Schema.String, "Working directory; relative paths start at the server's working directory."),
     env: McpTool.optional(
-      Schema.Record({ key: Schema.String, value: Schema.String }),
+      Schema.Record({
+        key: Schema.String,
+        value: Schema.String.annotations({
+          message: (issue) => `expected a string value, got ${JSON.stringify("actual" in issue ? issue.actual : undefined)}: quote numbers and booleans, e.g. "3000"`
+        })
+      }).annotations({ message: () => "expected an object of variable names to string values, e.g. {\"PORT\": \"3000\"}" }),
       "Environment variables to add to the inherited environment, e.g. {\"PORT\": \"3001\"}."
     ),
     timeout_s: McpTool.optional(
@@ -154,7 +168,12 @@ const execute = McpTool.make({
       "Wait up to this many milliseconds (max 60000) for the job to end and return its status and output with the id."
     ),
     stdin: McpTool.optional(
-      Schema.Literal("pipe", "null"),
+      Schema.Literal("pipe", "null").annotations({
+        message: (issue) => ({
+          message: `expected "pipe" or "null", got ${JSON.stringify("actual" in issue ? issue.actual : undefined)}`,
+          override: true
+        })
+      }),
       "pipe (default) keeps stdin open for interact; null gives end-of-file, so a program that asks a question does not hang."
     )
   }),
@@ -163,14 +182,16 @@ const execute = McpTool.make({
     status: Status,
     pid: Schema.Number,
     started: Schema.String,
+    cursor: Schema.String.annotations({
+      description: "Pass to wait or output to read on from here: without wait_ms the start of the job's output, with wait_ms the end of what this result returned."
+    }),
     exit_code: Schema.optional(Nullable(Schema.Number)),
     stdout: Schema.optional(Schema.String),
     stderr: Schema.optional(Schema.String),
-    cursor: Schema.optional(Schema.String),
     truncated: Schema.optional(Schema.Boolean)
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
-  handler: (input) =>
+  handler: (input, context) =>
     Effect.gen(function*() {
       const jobs = yield* JobManager
       const job = yield* jobs.execute({
@@ -180,9 +201,19 @@ const execute = McpTool.make({
         timeout: input.timeout_s === undefined ? undefined : Duration.millis(input.timeout_s * 1000),
         stdin: input.stdin
       })
-      const base = { job_id: job.id, status: job.status, pid: job.pid, started: job.startedAt.toISOString() }
+      const base = {
+        job_id: job.id,
+        status: job.status,
+        pid: job.pid,
+        started: job.startedAt.toISOString(),
+        cursor: startCursor(job.id)
+      }
       if (input.wait_ms === undefined) return base
-      const result = yield* jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true })
+      const result = yield* withProgress(
+        jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true }),
+        context,
+        (elapsed) => `waiting for job ${job.id} to end: ${elapsed}s`
+      )
       return {
         ...base,
         status: result.status,
@@ -262,7 +293,8 @@ const tail = McpTool.make({
   name: "tail",
   title: "Last lines of a job",
   description:
-    "Get the last lines (default 50) of a job's stdout and stderr: the quickest look at what a job is doing or why it failed.",
+    "Get the last lines (default 50) of a job's stdout and stderr, and a cursor to read on from. " +
+    "It is the quickest look at what a job is doing or why it failed; to read everything exactly once, use output with a cursor.",
   input: Schema.Struct({
     job_id: JobIdArg,
     lines: McpTool.optional(McpTool.intBetween(1, 1000, "lines"), "How many lines of each stream, 1 to 1000 (default 50)."),
@@ -277,18 +309,23 @@ const interact = McpTool.make({
   name: "interact",
   title: "Send input to a job",
   description:
-    "Write input to a running job's stdin (a newline is added if missing) and return only the output that arrived after the write: " +
-    "once the job has been quiet for half a second, until matches, or timeout_ms passes. For REPLs, prompts and interactive tools; " +
-    "eof: true closes stdin afterwards (to finish cat, sort, ...).",
+    "Write input to a running job's stdin (a newline is added if missing) and return only the output that arrived after the write, with the reason it returned. " +
+    "It returns as soon as until matches, the job exits or timeout_ms passes, or, without until, once the job has been quiet for half a second. " +
+    "Use it for REPLs, prompts and programs that read stdin; eof: true closes stdin after writing (to finish cat, sort, ...).",
   input: Schema.Struct({
     job_id: JobIdArg,
-    input: Schema.String.annotations({ description: "Text to write, e.g. \"print(1+1)\" or \"y\"." }),
-    until: untilArg,
+    input: Schema.String.annotations({ description: "Text to write, e.g. \"print(1+1)\" or \"y\"; a newline is added if it lacks one." }),
+    until: McpTool.optional(
+      Schema.String,
+      "A JavaScript regular expression: return as soon as a line of the reply matches it, e.g. \"^>>> \" for a Python prompt. " +
+        "Without it the call returns once the job has been quiet for 500 ms."
+    ),
     timeout_ms: McpTool.optional(
       McpTool.intBetween(1, 600_000, "milliseconds"),
-      "Longest wait for the reply in milliseconds (default 5000)."
+      "Longest wait for the reply in milliseconds, 1 to 600000 (default 5000)."
     ),
     eof: McpTool.optional(Schema.Boolean, "Close stdin after writing (end-of-file), e.g. to let cat or sort finish."),
+    max_bytes: maxBytesArg,
     raw: rawArg
   }),
   output: Schema.Struct(WaitFields),
@@ -299,6 +336,7 @@ const interact = McpTool.make({
         until: input.until,
         timeout: input.timeout_ms === undefined ? undefined : Duration.millis(input.timeout_ms),
         eof: input.eof,
+        maxBytes: input.max_bytes,
         raw: input.raw
       })).pipe(Effect.map(waitFields))
 })
@@ -330,15 +368,18 @@ const wait = McpTool.make({
   name: "wait",
   title: "Wait for a job",
   description:
-    "Wait until a job ends, a line of its new output matches until, or timeout_s passes, then return its status, the reason and the new output. " +
-    "Prefer this over polling status or sleeping: e.g. wait with until \"ready\" for a dev server, or without until for a test run to finish.",
+    "Wait until a job ends, a line of its new output matches until, or timeout_s passes; returns the status, the reason " +
+    "(exited, matched or timeout), the matching line, the new output and the next cursor. " +
+    "Prefer this over polling status or sleeping: e.g. until \"ready\" for a dev server (pass the cursor from execute so an early line counts), " +
+    "or no until for a test run to finish.",
   input: Schema.Struct({
     job_id: JobIdArg,
     timeout_s: McpTool.optional(McpTool.numberBetween(0, 600, "seconds"), "Longest wait in seconds, 0 to 600 (default 30)."),
     until: untilArg,
     cursor: McpTool.optional(
       Schema.String,
-      "Look for until in, and return, output after this cursor; default: output that arrives after the call."
+      "Look for until in, and return, output after this cursor (e.g. the one from execute, to include what the job already printed); " +
+        "default: only output that arrives after the call."
     ),
     max_bytes: maxBytesArg,
     raw: rawArg
@@ -372,7 +413,10 @@ const restart = McpTool.make({
     previous_job_id: Schema.String,
     status: Status,
     pid: Schema.Number,
-    started: Schema.String
+    started: Schema.String,
+    cursor: Schema.String.annotations({
+      description: "The start of the new job's output: pass it to wait (e.g. with until \"ready\") so nothing it printed is missed."
+    })
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
   handler: (input) =>
@@ -382,7 +426,8 @@ const restart = McpTool.make({
         previous_job_id: input.job_id,
         status: job.status,
         pid: job.pid,
-        started: job.startedAt.toISOString()
+        started: job.startedAt.toISOString(),
+        cursor: startCursor(job.id)
       }))
     )
 })

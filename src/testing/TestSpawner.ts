@@ -4,6 +4,8 @@
  * whole `JobProcess` contract: both streams end when the process exits, stdin has a bounded buffer (writes
  * wait while the script does not read), signals go to the whole group, and children can outlive the
  * process in its group. Commands without a script fail to start with `SpawnFailed` naming the command.
+ * A scripted process has no wrapping shell: a signal meant for the group's programs reaches it as one for
+ * the whole group.
  *
  * @since 0.1.0
  */
@@ -21,7 +23,6 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type * as ConfigError from "effect/ConfigError"
 import { SpawnFailed } from "../domain/errors.js"
-import { Pulse } from "../Job.js"
 import { JobConfig, type JobConfigInput } from "../JobConfig.js"
 import { JobManager } from "../JobManager.js"
 import type { ExitInfo, JobProcess, SignalName, SpawnRequest } from "../Spawner.js"
@@ -88,6 +89,22 @@ const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   return joined
 }
 
+/** Wakes every fiber waiting on it at the next `fire` (stdin became readable or writable). */
+class Wakeup {
+  private current: Deferred.Deferred<void> | undefined
+
+  next(): Effect.Effect<void> {
+    this.current ??= Deferred.unsafeMake<void>(FiberId.none)
+    return Deferred.await(this.current)
+  }
+
+  fire(): void {
+    const current = this.current
+    this.current = undefined
+    if (current !== undefined) Deferred.unsafeDone(current, Exit.void)
+  }
+}
+
 interface Child {
   alive: boolean
   readonly ignoresSigterm: boolean
@@ -110,7 +127,7 @@ class ScriptedProcess {
   private input: Uint8Array = new Uint8Array(0)
   private inputEnded: boolean
   private stdinReason: string | undefined
-  private readonly stdinPulse = new Pulse()
+  private readonly stdinChanged = new Wakeup()
   private readonly handling = new Set<string>()
 
   constructor(
@@ -165,7 +182,7 @@ class ScriptedProcess {
   closeInput(reason: string): void {
     this.stdinReason ??= reason
     this.inputEnded = true
-    this.stdinPulse.fire()
+    this.stdinChanged.fire()
   }
 
   readonly write = (chunk: Uint8Array): Effect.Effect<void, StdinUnavailable> =>
@@ -175,13 +192,13 @@ class ScriptedProcess {
         if (this.stdinReason !== undefined) return yield* new StdinUnavailable({ reason: this.stdinReason })
         const free = this.stdinCapacity - this.input.length
         if (free <= 0) {
-          yield* this.stdinPulse.next()
+          yield* this.stdinChanged.next()
           continue
         }
         const piece = chunk.subarray(offset, offset + free)
         this.input = concat(this.input, piece)
         offset += piece.length
-        this.stdinPulse.fire()
+        this.stdinChanged.fire()
       }
     })
 
@@ -200,11 +217,11 @@ class ScriptedProcess {
         const line = decoder.decode(this.input.subarray(0, end))
         this.input = this.input.subarray(Math.min(this.input.length, end + 1))
         this.linesRead.push(line)
-        this.stdinPulse.fire()
+        this.stdinChanged.fire()
         return line
       }
       if (this.inputEnded) return undefined
-      yield* this.stdinPulse.next()
+      yield* this.stdinChanged.next()
     }
   })
 

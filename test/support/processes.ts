@@ -56,3 +56,15 @@ export const killMarked = (marker: string): void => {
     }
   }
 }
+
+/**
+ * A directory whose path holds a fresh marker, with `sleep` linked into it: processes started as
+ * `<dir>/sleep 300` carry the marker in their command line, so a test can count exactly its own.
+ */
+export const markedSleep = (): { readonly marker: string; readonly sleep: string; readonly dir: string } => {
+  const marker = uniqueMarker("sleep")
+  const dir = fs.mkdtempSync(`/tmp/${marker}-`)
+  const sleepPath = ["/bin/sleep", "/usr/bin/sleep"].find((p) => fs.existsSync(p)) ?? "sleep"
+  fs.symlinkSync(sleepPath, `${dir}/sleep`)
+  return { marker, sleep: `${dir}/sleep`, dir }
+}

@@ -2,6 +2,7 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
+    root: new URL("../..", import.meta.url).pathname,
     include: ["test/stress/**/*.test.ts"],
     testTimeout: 600_000,
     hookTimeout: 60_000,

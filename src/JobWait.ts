@@ -1,0 +1,109 @@
+/**
+ * Waiting on a job: until it ends, a line of new output matches a pattern, it has been quiet for a
+ * while, or a deadline passes — without polling, and without a wake-up per output chunk unless the wait
+ * needs to look at output.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import type { WaitReason, WaitResult } from "./domain/JobInfo.js"
+import type { Job } from "./Job.js"
+import { LineScanner, readSince } from "./JobOutput.js"
+import type { Position } from "./OutputBuffer.js"
+
+/**
+ * When a wait returns.
+ *
+ * @internal
+ */
+export interface WaitBounds {
+  readonly timeout: Duration.Duration
+  /** Return when a line of output after the start position matches. */
+  readonly until?: RegExp | undefined
+  /** Return once no output arrived for this long. */
+  readonly idle?: Duration.Duration | undefined
+  readonly maxBytes?: number | undefined
+  readonly raw?: boolean | undefined
+}
+
+const totalSeen = (job: Job) => job.buffer.bytesSeen("stdout") + job.buffer.bytesSeen("stderr")
+
+/**
+ * Waits on `job` within `bounds`, then reads what arrived after `from`.
+ *
+ * @internal
+ */
+export const awaitJob = (job: Job, from: Position, bounds: WaitBounds): Effect.Effect<WaitResult> =>
+  Effect.gen(function*() {
+    const scanner = bounds.until === undefined ? undefined : new LineScanner(job, from, bounds.until, bounds.raw)
+    const [reason, matchedLine] = yield* waitFor(job, scanner, bounds)
+    const view = readSince(job, from, { raw: bounds.raw, maxBytes: bounds.maxBytes })
+    return {
+      ...view,
+      status: job.status,
+      exitCode: job.exit?.code ?? null,
+      reason,
+      matchedLine: Option.fromNullable(matchedLine)
+    }
+  })
+
+const waitFor = (
+  job: Job,
+  scanner: LineScanner | undefined,
+  bounds: WaitBounds
+): Effect.Effect<readonly [WaitReason, string | undefined]> =>
+  Effect.gen(function*() {
+    // Most waits on an ended job, or on output already there, need no machinery at all.
+    const early = scanner?.scan()
+    if (early !== undefined) return ["matched", early] as const
+    if (job.settled) return ["exited", undefined] as const
+    const startedAt = yield* Clock.currentTimeMillis
+    const deadline = startedAt + Duration.toMillis(bounds.timeout)
+    const idleMillis = bounds.idle === undefined ? undefined : Duration.toMillis(bounds.idle)
+    let lastActivity = startedAt
+    let lastSeen = totalSeen(job)
+
+    // One slot: wake-ups that come while the waiter is busy collapse into one.
+    const wakeups = yield* Queue.sliding<void>(1)
+    const wake = () => {
+      Queue.unsafeOffer(wakeups, undefined)
+    }
+    const watchesOutput = scanner !== undefined || idleMillis !== undefined
+    const unlisten = [job.stateChanged.listen(wake), ...(watchesOutput ? [job.outputArrived.listen(wake)] : [])]
+
+    // The timer wakes the waiter at the deadline, or when the quiet window may have passed.
+    const timer = Effect.gen(function*() {
+      while (true) {
+        const now = yield* Clock.currentTimeMillis
+        const at = idleMillis === undefined ? deadline : Math.min(deadline, lastActivity + idleMillis)
+        if (at > now) yield* Effect.sleep(Duration.millis(at - now))
+        wake()
+        if (at >= deadline) return yield* Effect.never
+      }
+    })
+
+    const decide = Effect.gen(function*() {
+      while (true) {
+        const matched = scanner?.scan()
+        if (matched !== undefined) return ["matched", matched] as const
+        if (job.settled) return ["exited", undefined] as const
+        const now = yield* Clock.currentTimeMillis
+        const seen = totalSeen(job)
+        if (seen !== lastSeen) {
+          lastSeen = seen
+          lastActivity = now
+        }
+        if (now >= deadline) return ["timeout", undefined] as const
+        if (idleMillis !== undefined && now - lastActivity >= idleMillis) return ["idle", undefined] as const
+        yield* Queue.take(wakeups)
+      }
+    })
+
+    return yield* Effect.raceFirst(decide, timer).pipe(
+      Effect.ensuring(Effect.sync(() => unlisten.forEach((remove) => remove())))
+    )
+  })

@@ -1,0 +1,133 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import { configProvider, parseServerArgs } from "../src/cli/serverArgs.js"
+import { firstInvalidSetting, JobConfig, parseByteSize } from "../src/JobConfig.js"
+
+const readConfig = (vars: Record<string, string>) =>
+  Effect.runSync(
+    Effect.either(Effect.withConfigProvider(JobConfig.config, ConfigProvider.fromMap(new Map(Object.entries(vars)))))
+  )
+
+const invalid = (vars: Record<string, string>) => {
+  const result = readConfig(vars)
+  assert.isTrue(Either.isLeft(result), `expected ${JSON.stringify(vars)} to be rejected`)
+  return Either.isLeft(result) ? firstInvalidSetting(result.left) : undefined
+}
+
+describe("JobConfig", () => {
+  it("has the documented defaults", () => {
+    const config = Either.getOrThrow(readConfig({}))
+    assert.strictEqual(config.maxJobs, 10)
+    assert.strictEqual(config.maxOutputSize, 10 * 1024 * 1024)
+    assert.isTrue(Option.isNone(config.jobTimeout))
+    assert.strictEqual(Duration.toSeconds(config.cleanupInterval), 300)
+    assert.strictEqual(config.workingDir, process.cwd())
+    assert.deepStrictEqual(config.allowedCommands, [])
+    assert.strictEqual(config.shell, "/bin/sh")
+    assert.strictEqual(Duration.toSeconds(config.killGrace), 5)
+    assert.strictEqual(config.logLevel, LogLevel.Info)
+  })
+
+  it("reads every MCP_BG_* variable", () => {
+    const config = Either.getOrThrow(readConfig({
+      MCP_BG_MAX_JOBS: "20",
+      MCP_BG_MAX_OUTPUT_SIZE: "512 kb",
+      MCP_BG_JOB_TIMEOUT: "90",
+      MCP_BG_CLEANUP_INTERVAL: "1.5",
+      MCP_BG_WORKING_DIR: "/tmp",
+      MCP_BG_ALLOWED_COMMANDS: "^npm , ^git status",
+      MCP_BG_SHELL: "/bin/bash",
+      MCP_BG_KILL_GRACE: "0.5",
+      MCP_BG_LOG_LEVEL: "DEBUG"
+    }))
+    assert.strictEqual(config.maxJobs, 20)
+    assert.strictEqual(config.maxOutputSize, 512 * 1024)
+    assert.strictEqual(Duration.toSeconds(Option.getOrThrow(config.jobTimeout)), 90)
+    assert.strictEqual(Duration.toMillis(config.cleanupInterval), 1500)
+    assert.strictEqual(config.workingDir, "/tmp")
+    assert.deepStrictEqual(config.allowedCommands.map((p) => p.source), ["^npm", "^git status"])
+    assert.strictEqual(config.shell, "/bin/bash")
+    assert.strictEqual(Duration.toMillis(config.killGrace), 500)
+    assert.strictEqual(config.logLevel, LogLevel.Debug)
+  })
+
+  it("parses sizes: plain bytes and B/KB/MB/GB in any case, with or without a space, binary multiples", () => {
+    const cases: Array<[string, number]> = [
+      ["1048576", 1048576],
+      ["100B", 100],
+      ["1kb", 1024],
+      ["10MB", 10 * 1024 ** 2],
+      ["10 mb", 10 * 1024 ** 2],
+      ["2Gb", 2 * 1024 ** 3],
+      ["1.5 KB", 1536]
+    ]
+    for (const [raw, expected] of cases) assert.deepStrictEqual(parseByteSize(raw), Option.some(expected), raw)
+    for (const raw of ["", "MB", "10 XB", "-5", "0", "ten"]) assert.isTrue(Option.isNone(parseByteSize(raw)), raw)
+  })
+
+  it("treats 0 or none as no job timeout", () => {
+    assert.isTrue(Option.isNone(Either.getOrThrow(readConfig({ MCP_BG_JOB_TIMEOUT: "0" })).jobTimeout))
+    assert.isTrue(Option.isNone(Either.getOrThrow(readConfig({ MCP_BG_JOB_TIMEOUT: "none" })).jobTimeout))
+  })
+
+  it("names the variable, the value and the expected form of an invalid setting", () => {
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [{ MCP_BG_MAX_JOBS: "abc" }, "MCP_BG_MAX_JOBS", /"abc".*positive integer/],
+      [{ MCP_BG_MAX_JOBS: "0" }, "MCP_BG_MAX_JOBS", /"0"/],
+      [{ MCP_BG_MAX_JOBS: "2.5" }, "MCP_BG_MAX_JOBS", /"2.5"/],
+      [{ MCP_BG_MAX_OUTPUT_SIZE: "10 parsecs" }, "MCP_BG_MAX_OUTPUT_SIZE", /"10 parsecs".*10MB/],
+      [{ MCP_BG_JOB_TIMEOUT: "-1" }, "MCP_BG_JOB_TIMEOUT", /seconds/],
+      [{ MCP_BG_CLEANUP_INTERVAL: "soon" }, "MCP_BG_CLEANUP_INTERVAL", /seconds/],
+      [{ MCP_BG_KILL_GRACE: "5s" }, "MCP_BG_KILL_GRACE", /"5s"/],
+      [{ MCP_BG_ALLOWED_COMMANDS: "^npm ,(unclosed" }, "MCP_BG_ALLOWED_COMMANDS", /regular expressions/],
+      [{ MCP_BG_ALLOWED_COMMANDS: " , " }, "MCP_BG_ALLOWED_COMMANDS", /regular expressions/],
+      [{ MCP_BG_LOG_LEVEL: "loud" }, "MCP_BG_LOG_LEVEL", /"loud"/]
+    ]
+    for (const [vars, name, message] of cases) {
+      const found = invalid(vars)
+      assert.isDefined(found)
+      assert.strictEqual(found![0], name)
+      assert.match(found![1], message)
+    }
+  })
+
+  it("make fills defaults and accepts durations and patterns in any form", () => {
+    const config = JobConfig.make({ maxJobs: 3, killGrace: "2 seconds", jobTimeout: 1000, allowedCommands: ["^ls"] })
+    assert.strictEqual(config.maxJobs, 3)
+    assert.strictEqual(Duration.toMillis(config.killGrace), 2000)
+    assert.strictEqual(Duration.toMillis(Option.getOrThrow(config.jobTimeout)), 1000)
+    assert.isTrue(config.allowedCommands[0]!.test("ls -la"))
+    assert.strictEqual(config.maxOutputSize, 10 * 1024 * 1024)
+  })
+})
+
+describe("server flags", () => {
+  const parse = (argv: Array<string>) => parseServerArgs(argv)
+
+  it("maps each flag to its variable; flags win over the environment", () => {
+    const command = Either.getOrThrow(parse(["--max-jobs", "20", "--kill-grace=1", "--max-output-size", "1 MB"]))
+    assert.strictEqual(command._tag, "Serve")
+    if (command._tag !== "Serve") return
+    assert.strictEqual(command.flags.get("MCP_BG_MAX_JOBS"), "20")
+    assert.strictEqual(command.flagByEnv.get("MCP_BG_MAX_JOBS"), "--max-jobs")
+    const config = Effect.runSync(Effect.withConfigProvider(JobConfig.config, configProvider(command.flags)))
+    assert.strictEqual(config.maxJobs, 20)
+    assert.strictEqual(Duration.toSeconds(config.killGrace), 1)
+    assert.strictEqual(config.maxOutputSize, 1024 * 1024)
+  })
+
+  it("knows --help and --version", () => {
+    assert.strictEqual(Either.getOrThrow(parse(["--help"]))._tag, "Help")
+    assert.strictEqual(Either.getOrThrow(parse(["--version"]))._tag, "Version")
+  })
+
+  it("rejects unknown flags and flags without a value", () => {
+    assert.match(Either.getLeft(parse(["--max-jbos", "3"])).pipe(Option.getOrThrow), /unknown argument "--max-jbos"/)
+    assert.match(Either.getLeft(parse(["--max-jobs"])).pipe(Option.getOrThrow), /--max-jobs needs a value/)
+  })
+})
