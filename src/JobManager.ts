@@ -16,6 +16,7 @@ import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
+import type * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -197,6 +198,8 @@ export interface JobManagerService {
   readonly events: Stream.Stream<JobEvent>
   /** Job events without output chunks (Started, Exited, Removed): cheap to follow during a flood. */
   readonly lifecycleEvents: Stream.Stream<JobEvent>
+  /** `events` as a queue subscribed at once (a stream subscribes only when it starts); ends with the scope. */
+  readonly subscribe: Effect.Effect<Queue.Dequeue<JobEvent>, never, Scope.Scope>
   /**
    * The same operations restricted to one owner's jobs: they start jobs owned by `owner`, and another
    * owner's job is as unknown to them as an id that never existed. A view cannot widen itself: asked for
@@ -506,20 +509,22 @@ const make = (config: JobConfig) =>
       return yield* start(job.spec)
     })
 
+    const subscription = (withOutput: boolean) =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          subscribers++
+          if (withOutput) outputSubscribers++
+        }),
+        () =>
+          Effect.sync(() => {
+            subscribers--
+            if (withOutput) outputSubscribers--
+          })
+      ).pipe(Effect.zipRight(PubSub.subscribe(events)))
+
     const subscribe = (withOutput: boolean): Stream.Stream<JobEvent> =>
       Stream.unwrapScoped(
-        Effect.acquireRelease(
-          Effect.sync(() => {
-            subscribers++
-            if (withOutput) outputSubscribers++
-          }),
-          () =>
-            Effect.sync(() => {
-              subscribers--
-              if (withOutput) outputSubscribers--
-            })
-        ).pipe(
-          Effect.zipRight(PubSub.subscribe(events)),
+        subscription(withOutput).pipe(
           Effect.map((queue) => {
             const stream = Stream.fromQueue(queue)
             return withOutput ? stream : Stream.filter(stream, (event) => event._tag !== "Output")
@@ -568,6 +573,17 @@ const make = (config: JobConfig) =>
         restart: (id) => ifOwned(id, () => restart(id)),
         events: ownEvents(subscribe(true)),
         lifecycleEvents: ownEvents(subscribe(false)),
+        // The owner's events, forwarded into a queue of its own (same bound, same drop-oldest rule).
+        subscribe: Effect.gen(function*() {
+          const own = yield* Effect.acquireRelease(PubSub.sliding<JobEvent>(EVENT_BUFFER), PubSub.shutdown)
+          const queue = yield* PubSub.subscribe(own)
+          const source = yield* subscription(true)
+          yield* ownEvents(Stream.fromQueue(source)).pipe(
+            Stream.runForEach((event) => PubSub.publish(own, event)),
+            Effect.forkScoped
+          )
+          return queue
+        }),
         ownedBy: (other) => (other === owner ? view : ownedView(other, false))
       })
       return view
@@ -586,6 +602,7 @@ const make = (config: JobConfig) =>
       restart,
       events: subscribe(true),
       lifecycleEvents: subscribe(false),
+      subscribe: subscription(true),
       ownedBy: (owner) => ownedView(owner, true)
     })
   })

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js"
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js"
+import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js"
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
@@ -158,6 +158,8 @@ export const listen = (
 ): Effect.Effect<RunningHttpServer, HttpServerError | TokenFileError, JobManager | Scope.Scope> =>
   Effect.gen(function*() {
     yield* Either.mapLeft(checkExposure(config), (reason) => new HttpServerError({ reason }))
+    // Loaded on use: the SDK's HTTP transport touches Node's fetch globals, which read the environment.
+    const { StreamableHTTPServerTransport } = yield* Effect.promise(() => import("@modelcontextprotocol/sdk/server/streamableHttp.js"))
     const jobs = yield* JobManager
     const policy = requestPolicy(config)
     const generated = config.tokens.length === 0 ? generateToken() : undefined

@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js"
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js"
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js"
 import * as Deferred from "effect/Deferred"
@@ -68,6 +67,9 @@ export const serveStdio = (info: ServerInfo): Effect.Effect<void, never, JobMana
   Effect.gen(function*() {
     const server = new Server({ name: info.name, version: info.version }, { capabilities: {}, instructions })
     yield* McpJobServer.register(server)
+    // Imported here, not at the top: the SDK module imports node:process, and Node then creates the
+    // stdin/stdout/stderr streams at import time, which a library import must not do.
+    const { StdioServerTransport } = yield* Effect.promise(() => import("@modelcontextprotocol/sdk/server/stdio.js"))
     const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES })
     const closed = yield* Deferred.make<string>()
     const close = (reason: string) => () => Deferred.unsafeDone(closed, Effect.succeed(reason))
