@@ -520,9 +520,14 @@ const make = (config: JobConfig) =>
         }
       })
       const written = yield* writeAll.pipe(
-        Effect.mapError((error) => new StdinClosed({ jobId: id, reason: error.reason })),
-        Effect.timeout(timeout),
-        Effect.option
+        Effect.mapError((error) =>
+          new StdinClosed({
+            jobId: id,
+            reason: accepted === 0 ? error.reason : `${error.reason}, after ${accepted} of ${bytes.length} bytes were accepted`
+          })
+        ),
+        // Only the bound becomes InputNotAccepted: a closed stdin stays a StdinClosed error.
+        Effect.timeoutOption(timeout)
       )
       if (Option.isNone(written)) {
         return yield* new InputNotAccepted({ jobId: id, accepted, total: bytes.length })

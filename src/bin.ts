@@ -17,6 +17,7 @@ import { configProvider, helpText, parseServerArgs } from "./cli/serverArgs.js"
 import { firstInvalidSetting, JobConfig, settings } from "./JobConfig.js"
 import { JobManager } from "./JobManager.js"
 import { serveStdio } from "./mcp/stdio.js"
+import * as NodeProcessGuard from "./NodeProcessGuard.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 
 const EXIT_USAGE = 2
@@ -63,7 +64,12 @@ const StderrLogger = Logger.replace(Logger.defaultLogger, Logger.withConsoleErro
 
 const program = serveStdio({ name: "mcp-background-job", version: packageVersion() }).pipe(
   Effect.scoped,
-  Effect.provide(JobManager.layer(config).pipe(Layer.provide(NodeSpawner.layer))),
+  Effect.provide(
+    JobManager.layer(config).pipe(
+      // The guard stops the jobs if this process dies without stopping them (SIGKILL, a crash).
+      Layer.provide(NodeSpawner.layer.pipe(Layer.provide(NodeProcessGuard.layer({ killGrace: config.killGrace }))))
+    )
+  ),
   Effect.tapErrorCause((cause) =>
     Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logFatal("the server stopped on an error", cause)
   ),
