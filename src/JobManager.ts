@@ -259,6 +259,14 @@ const make = (config: JobConfig) =>
     const workingDir = yield* checkWorkingDir(config.workingDir)
     const jobs = new Map<string, Job>()
     const fibers = yield* FiberMap.make<string>()
+    // Every job's scope is a child of this one: on shutdown all jobs are stopped at once, not one grace period after another.
+    const jobScopes = yield* Scope.fork(managerScope, ExecutionStrategy.parallel)
+    // Closed first on shutdown: a job stopped by the shutdown reads killed, whatever its process does while dying.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const job of jobs.values()) if (job.status === "running") job.stopReason = "killed"
+      })
+    )
     const events = yield* PubSub.sliding<JobEvent>(EVENT_BUFFER)
     let subscribers = 0
     /** Slots taken by executions between their limit check and their registration. */
@@ -341,7 +349,7 @@ const make = (config: JobConfig) =>
         reserved++
         const id = randomUUID()
         const job = new Job(id, spec, new Date(yield* Clock.currentTimeMillis), config.maxOutputSize)
-        const scope = yield* Scope.fork(managerScope, ExecutionStrategy.sequential)
+        const scope = yield* Scope.fork(jobScopes, ExecutionStrategy.sequential)
         const spawned = yield* spawner.spawn({
           shell: config.shell,
           command: spec.command,
@@ -577,12 +585,6 @@ const make = (config: JobConfig) =>
         Effect.zipRight(PubSub.subscribe(events)),
         Effect.map((queue) => Stream.fromQueue(queue))
       )
-    )
-
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        for (const job of jobs.values()) if (job.status === "running") job.stopReason = "killed"
-      })
     )
 
     return JobManager.of({ execute, list, status, output, transcript, tail, interact, kill, wait, restart, events: eventStream })
