@@ -18,8 +18,15 @@ import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import { randomBytes } from "node:crypto"
 import { SpawnFailed } from "./domain/errors.js"
-import { JOB_MARKER_VARIABLE, JobTree } from "./internal/jobTree.js"
-import { listProcesses, pidsSince, type ProcessEntry, procAvailable, ticksSinceBoot } from "./internal/processTable.js"
+import { JOB_MARKER_VARIABLE, JobTree, MarkerCache, SHARED_READ_AGE_MS } from "./internal/jobTree.js"
+import {
+  listProcesses,
+  pidsSince,
+  type ProcessEntry,
+  procAvailable,
+  recentProcesses,
+  ticksSinceBoot
+} from "./internal/processTable.js"
 import { ProcessGuard } from "./ProcessGuard.js"
 import type { ExitInfo, JobProcess, SignalName, SpawnRequest } from "./Spawner.js"
 import { Spawner, StdinUnavailable } from "./Spawner.js"
@@ -39,6 +46,9 @@ const signalOf = (error: PlatformError): string | null => {
   const match = /signal: (SIG[A-Z0-9]+)/.exec(error.message)
   return match === null ? null : match[1]!
 }
+
+const isTooBig = (defect: unknown): boolean =>
+  typeof defect === "object" && defect !== null && "code" in defect && defect.code === "E2BIG"
 
 const describeSpawnError = (request: SpawnRequest, error: PlatformError): string => {
   if (error._tag === "SystemError" && error.method === "access") {
@@ -66,6 +76,7 @@ const make = Effect.gen(function*() {
   const guard = Option.getOrElse(yield* Effect.serviceOption(ProcessGuard), () => ProcessGuard.none)
   /** Jobs whose processes may still be alive. */
   const trees = new Set<JobTree>()
+  const markers = new MarkerCache()
   const tracking = yield* Effect.makeLatch(false)
 
   const reportEscaped = (tree: JobTree, found: ReadonlyArray<ProcessEntry>) =>
@@ -81,6 +92,7 @@ const make = Effect.gen(function*() {
       return
     }
     const table = listProcesses()
+    markers.prune(table)
     for (const tree of trees) yield* reportEscaped(tree, tree.track(table))
   }).pipe(Effect.forever, Effect.when(() => procAvailable), Effect.forkScoped)
 
@@ -118,11 +130,18 @@ const make = Effect.gen(function*() {
       Effect.mapError((error) => new SpawnFailed({ command: request.command, reason: describeSpawnError(request, error) })),
       // Some spawn failures (E2BIG for a huge environment) are thrown, not reported.
       Effect.catchAllDefect((defect) =>
-        Effect.fail(new SpawnFailed({ command: request.command, reason: `${String(defect)}. Check the command and its environment.` }))
+        Effect.fail(
+          new SpawnFailed({
+            command: request.command,
+            reason: isTooBig(defect) ?
+              "the command and its environment together are larger than the system accepts (E2BIG). Pass fewer or smaller env values, or put large data in a file." :
+              `${String(defect)}. Check the command and its environment.`
+          })
+        )
       )
     )
     const pid = child.pid as number
-    const tree = new JobTree(pid, marker, startedAfter)
+    const tree = new JobTree(pid, token, startedAfter)
     const shellRunning = child.isRunning.pipe(Effect.orElseSucceed(() => false))
     let released = false
     let markedAfterExit = false
@@ -138,10 +157,12 @@ const make = Effect.gen(function*() {
       Effect.suspend(() => {
         if (!procAvailable) return Effect.succeed([])
         // Every process of the job started after its shell: while the job is young, read only the pids handed
-        // out since, instead of the whole table.
-        const table = listProcesses(Date.now() - spawnedAt < RECENT_PIDS_WINDOW_MS ? pidsSince(pid) : undefined)
+        // out since; later, share a recent read of the whole table with the other jobs.
+        const table = Date.now() - spawnedAt < RECENT_PIDS_WINDOW_MS ?
+          listProcesses(pidsSince(pid)) :
+          recentProcesses(SHARED_READ_AGE_MS)
         const found = tree.track(table)
-        if (withMarked) found.push(...tree.findMarked(table))
+        if (withMarked) found.push(...tree.findMarked(table, markers))
         return reportEscaped(tree, found).pipe(Effect.as(table))
       })
     trees.add(tree)

@@ -111,7 +111,7 @@ const stopEverything = (reason: string): void => {
   if (stopping) return
   stopping = true
   if (groups.size === 0) process.exit(0)
-  log(`the server went away (${reason}) without stopping its jobs; stopping ${groups.size} job(s).`)
+  log(`stopping the ${groups.size} job(s) the server left running: ${reason}.`)
   setTimeout(() => process.exit(0), graceMs + EXIT_MARGIN_MS)
   const killAt = Date.now() + graceMs
   let killed = false
@@ -137,8 +137,8 @@ process.stdin.on("data", (chunk: string) => {
     newline = pending.indexOf("\n")
   }
 })
-process.stdin.on("end", () => stopEverything("its pipe closed"))
-process.stdin.on("error", () => stopEverything("its pipe broke"))
+process.stdin.on("end", () => stopEverything("the server's pipe closed without a goodbye"))
+process.stdin.on("error", () => stopEverything("the server's pipe broke"))
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
   process.on(signal, () => stopEverything(`the guard received ${signal}`))
 }

@@ -7,7 +7,7 @@
  * @internal
  */
 import {
-  environHas,
+  environEntries,
   isLive,
   listProcesses,
   liveDescendantsOf,
@@ -22,7 +22,37 @@ import {
 export const JOB_MARKER_VARIABLE = "MCP_BG_JOB_TOKEN"
 
 /** Many jobs polling for their end share one read of the process table this recent. */
-const SHARED_READ_AGE_MS = 40
+export const SHARED_READ_AGE_MS = 40
+
+/**
+ * The marker value of processes, read from their environment once per process (pid and start time): when many
+ * jobs look for their processes at once, each environment is read once, not once per job. A process that
+ * replaces its environment later (exec) keeps the value it was first seen with, which is still the job it
+ * came from.
+ *
+ * @internal
+ */
+export class MarkerCache {
+  private readonly values = new Map<number, { readonly startTime: number; readonly value: string | undefined }>()
+
+  /** The marker value of a live process, or undefined when it carries none. */
+  valueOf(entry: ProcessEntry): string | undefined {
+    const cached = this.values.get(entry.pid)
+    if (cached !== undefined && cached.startTime === entry.startTime) return cached.value
+    const prefix = `${JOB_MARKER_VARIABLE}=`
+    const variable = environEntries(entry.pid)?.find((item) => item.startsWith(prefix))
+    const value = variable?.slice(prefix.length)
+    this.values.set(entry.pid, { startTime: entry.startTime, value })
+    return value
+  }
+
+  /** Forgets processes that are not in `table` (a whole table), so that the cache stays as big as the system. */
+  prune(table: ReadonlyArray<ProcessEntry>): void {
+    if (this.values.size <= table.length) return
+    const present = new Set(table.map((entry) => entry.pid))
+    for (const pid of this.values.keys()) if (!present.has(pid)) this.values.delete(pid)
+  }
+}
 
 /** Sends a signal; a process or group that is already gone (ESRCH) is not an error. */
 const send = (target: number, signal: NodeJS.Signals): void => {
@@ -50,8 +80,8 @@ export class JobTree {
   constructor(
     /** The shell's pid, which is also the job's process group id. */
     readonly pgid: number,
-    /** `NAME=value` in the environment of every process the job starts. */
-    readonly marker: string,
+    /** The value of `JOB_MARKER_VARIABLE` in the environment of every process the job starts. */
+    readonly token: string,
     /** Clock ticks since boot before the shell started: older processes cannot be the job's. */
     readonly startedAfter: number
   ) {}
@@ -71,14 +101,14 @@ export class JobTree {
   }
 
   /** Records the live processes outside the group that carry the job's marker; returns the new ones. Reads environments: call it at decisive moments, not on a timer. */
-  findMarked(table: ReadonlyArray<ProcessEntry>): Array<ProcessEntry> {
+  findMarked(table: ReadonlyArray<ProcessEntry>, markers: MarkerCache): Array<ProcessEntry> {
     const candidates = table.filter((entry) =>
       isLive(entry) &&
       entry.pgid !== this.pgid &&
       entry.startTime >= this.startedAfter &&
       entry.pid !== process.pid &&
       this.escaped.get(entry.pid) !== entry.startTime &&
-      environHas(entry.pid, this.marker)
+      markers.valueOf(entry) === this.token
     )
     return this.recordAll(candidates)
   }

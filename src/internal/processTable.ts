@@ -132,17 +132,6 @@ export const liveDescendantsOf = (roots: Iterable<number>, table: ReadonlyArray<
   return found
 }
 
-/**
- * Whether the process's environment (as it was when it started its program) holds `entry`, a whole
- * `NAME=value` string. False when the process is gone or its environment cannot be read.
- *
- * @internal
- */
-export const environHas = (pid: number, entry: string): boolean => {
-  const text = readFileOrUndefined(`/proc/${pid}/environ`)
-  return text !== undefined && `\0${text}\0`.includes(`\0${entry}\0`)
-}
-
 /** The process's environment entries (`NAME=value`), as it was when it started its program; undefined when unreadable. @internal */
 export const environEntries = (pid: number): Array<string> | undefined => {
   const text = readFileOrUndefined(`/proc/${pid}/environ`)

@@ -318,3 +318,27 @@ export const startRawServer = (env: Record<string, string> = {}, options: { read
     exited
   }
 }
+
+/** The result of `list`. */
+export interface Listed {
+  readonly jobs: ReadonlyArray<{ readonly job_id: string; readonly status: string }>
+}
+
+/** Runs `count` short jobs one after another, each to its end; returns the open descriptors before and after. */
+export const sequentialJobs = async (server: StdioServer, count: number) => {
+  // One job first, so that everything the server opens once (the spawner's machinery) is open already.
+  await server.structured("execute", { command: "true", wait_ms: 30_000 })
+  await expectEventually("the first job is cleaned up", async () => (await server.structured<Listed>("list")).jobs.length === 0)
+  const before = openFds(server.pid)
+  let completed = 0
+  for (let i = 0; i < count; i++) {
+    const result = await server.structured<{ status: string; stdout: string }>("execute", {
+      command: `echo job ${i}`,
+      wait_ms: 30_000
+    })
+    if (result.status === "completed" && result.stdout === `job ${i}\n`) completed++
+  }
+  await expectEventually("every job is cleaned up", async () => (await server.structured<Listed>("list")).jobs.length === 0, 30_000)
+  await expectEventually("the descriptors are back", () => openFds(server.pid) <= before, 30_000)
+  return { completed, before, after: openFds(server.pid), zombies: zombieChildren(server.pid) }
+}
