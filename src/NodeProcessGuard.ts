@@ -30,7 +30,7 @@ export interface Options {
 }
 
 /** The goodbye must reach the guard before the server exits; it is one short line on an idle pipe. */
-const GOODBYE_BOUND = Duration.seconds(1)
+const GOODBYE_BOUND_MS = 1000
 
 /**
  * The guard script shipped next to this module (`dist/guard/main.js`).
@@ -108,8 +108,18 @@ export const layer = (options: Options): Layer.Layer<ProcessGuard> =>
 
 /** Tells the guard that the jobs are stopped, so that it exits without signalling anything. */
 const sayGoodbye = (child: ChildProcess): Effect.Effect<void> =>
+  // Bounded by its own timer: a finalizer cannot rely on interruption (Effect.timeout) to stop waiting.
   Effect.async<void>((resume) => {
     const stdin = child.stdin
     if (stdin === null || stdin.destroyed || child.exitCode !== null) return resume(Effect.void)
-    stdin.end(encodeGuardMessage({ _tag: "bye" }), () => resume(Effect.void))
-  }).pipe(Effect.timeout(GOODBYE_BOUND), Effect.ignore)
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      resume(Effect.void)
+    }
+    const timer = setTimeout(finish, GOODBYE_BOUND_MS)
+    stdin.once("error", finish)
+    stdin.end(encodeGuardMessage({ _tag: "bye" }), finish)
+  })
