@@ -259,7 +259,7 @@ const make = (config: JobConfig) =>
     const workingDir = yield* checkWorkingDir(config.workingDir)
     const jobs = new Map<string, Job>()
     const fibers = yield* FiberMap.make<string>()
-    // Every job's scope is a child of this one: on shutdown all jobs are stopped at once, not one grace period after another.
+    // Job scopes are children of this one, closed in parallel: on shutdown all jobs stop at once, not one grace period after another.
     const jobScopes = yield* Scope.fork(managerScope, ExecutionStrategy.parallel)
     // Closed first on shutdown: a job stopped by the shutdown reads killed, whatever its process does while dying.
     yield* Effect.addFinalizer(() =>
