@@ -288,6 +288,14 @@ const make = (config: JobConfig) =>
     const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
     const jobs = new Map<string, Job>()
     const fibers = yield* FiberMap.make<string>()
+    // Job scopes are children of this one, closed in parallel: on shutdown all jobs stop at once, not one grace period after another.
+    const jobScopes = yield* Scope.fork(managerScope, ExecutionStrategy.parallel)
+    // Closed first on shutdown: a job stopped by the shutdown reads killed, whatever its process does while dying.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const job of jobs.values()) if (job.status === "running") job.stopReason = "killed"
+      })
+    )
     const events = yield* PubSub.sliding<JobEvent>(EVENT_BUFFER)
     /** Subscribers of any kind, and those that want output chunks (publishing chunks costs on every read). */
     let subscribers = 0
@@ -334,7 +342,7 @@ const make = (config: JobConfig) =>
         reserved++
         const id = randomUUID()
         const job = new Job(id, spec, new Date(yield* Clock.currentTimeMillis), config.maxOutputSize)
-        const scope = yield* Scope.fork(managerScope, ExecutionStrategy.sequential)
+        const scope = yield* Scope.fork(jobScopes, ExecutionStrategy.sequential)
         const spawned = yield* spawner.spawn({
           ...withLimits(config.shell, spec.command, config.limits),
           cwd: spec.cwd,
@@ -455,8 +463,13 @@ const make = (config: JobConfig) =>
         }
       })
       const written = yield* writeAll.pipe(
-        Effect.mapError((error) => new StdinClosed({ jobId: id, reason: error.reason })),
-        // Only the bound becomes None: a closed stdin stays a StdinClosed error.
+        Effect.mapError((error) =>
+          new StdinClosed({
+            jobId: id,
+            reason: accepted === 0 ? error.reason : `${error.reason}, after ${accepted} of ${bytes.length} bytes were accepted`
+          })
+        ),
+        // Only the bound becomes InputNotAccepted: a closed stdin stays a StdinClosed error.
         Effect.timeoutOption(timeout)
       )
       if (Option.isNone(written)) {
@@ -531,12 +544,6 @@ const make = (config: JobConfig) =>
           })
         )
       )
-
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        for (const job of jobs.values()) if (job.status === "running") job.stopReason = "killed"
-      })
-    )
 
     /**
      * One owner's view. Ownership is checked by id before each operation, so a foreign job answers exactly

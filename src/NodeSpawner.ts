@@ -1,7 +1,8 @@
 /**
  * The live `Spawner`: runs `<shell> -c <command>` through `@effect/platform`'s `Command` in its own process
  * group (the executor spawns detached), with stdin fed from a bounded queue so that a process that does not
- * read its input pushes back instead of filling memory.
+ * read its input pushes back instead of filling memory. Processes that leave the group (`setsid`) are found
+ * and signalled with it (see `internal/jobTree`), and a `ProcessGuard`, when provided, is kept informed.
  *
  * @since 0.1.0
  */
@@ -9,14 +10,25 @@ import * as Command from "@effect/platform/Command"
 import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type { PlatformError } from "@effect/platform/Error"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
+import { randomBytes } from "node:crypto"
 import { SpawnFailed } from "./domain/errors.js"
-import { liveGroupMembers, procAvailable } from "./internal/processTable.js"
-import type { ExitInfo, JobProcess, SignalName, SpawnRequest } from "./Spawner.js"
+import { JOB_MARKER_VARIABLE, JobTree, MarkerCache, SHARED_READ_AGE_MS } from "./internal/jobTree.js"
+import {
+  listProcesses,
+  pidsSince,
+  type ProcessEntry,
+  procAvailable,
+  recentProcesses,
+  ticksSinceBoot
+} from "./internal/processTable.js"
+import { ProcessGuard } from "./ProcessGuard.js"
+import type { ExitInfo, JobProcess, SignalName, SignalTarget, SpawnRequest } from "./Spawner.js"
 import { Spawner, StdinUnavailable } from "./Spawner.js"
 
 /** One argument may hold at most this many bytes on Linux (MAX_ARG_STRLEN); longer ones fail with E2BIG. */
@@ -35,6 +47,9 @@ const signalOf = (error: PlatformError): string | null => {
   return match === null ? null : match[1]!
 }
 
+const isTooBig = (defect: unknown): boolean =>
+  typeof defect === "object" && defect !== null && "code" in defect && defect.code === "E2BIG"
+
 const describeSpawnError = (request: SpawnRequest, error: PlatformError): string => {
   if (error._tag === "SystemError" && error.method === "access") {
     return `the working directory ${JSON.stringify(request.cwd)} does not exist or is not accessible. Pass an existing cwd.`
@@ -48,26 +63,38 @@ const describeSpawnError = (request: SpawnRequest, error: PlatformError): string
   return `${error.message}. Check the shell (MCP_BG_SHELL) and the working directory.`
 }
 
-/** Signals the whole group; a group that is already gone (ESRCH) is not an error. */
-const signalGroup = (pgid: number, signal: SignalName): void => {
-  Either.try(() => process.kill(-pgid, signal))
-}
-
-/** Signals the group's processes other than the shell (its leader); the shell itself when it is alone. */
-const signalPrograms = (pgid: number, signal: SignalName): void => {
-  const programs = procAvailable ? liveGroupMembers(pgid).filter((member) => member.pid !== pgid) : []
-  if (programs.length === 0) return signalGroup(pgid, signal)
-  for (const program of programs) Either.try(() => process.kill(program.pid, signal))
-}
-
-const groupAlive = (pgid: number): boolean => {
-  // kill(-pgid, 0) also succeeds while only zombies remain (an init that does not reap), so confirm in /proc.
-  const exists = Either.isRight(Either.try(() => process.kill(-pgid, 0)))
-  return exists && (!procAvailable || liveGroupMembers(pgid).length > 0)
-}
+/**
+ * While jobs run, the process table is read this often to record processes that leave a job's group before
+ * their parent exits and the link to them is lost. One read serves every job.
+ */
+const TRACK_INTERVAL = Duration.seconds(1)
+/** Far fewer than `pid_max` pids are handed out in this time, so the pids since a shell's are its job's candidates. */
+const RECENT_PIDS_WINDOW_MS = 5_000
 
 const make = Effect.gen(function*() {
   const executor = yield* CommandExecutor.CommandExecutor
+  const guard = Option.getOrElse(yield* Effect.serviceOption(ProcessGuard), () => ProcessGuard.none)
+  /** Jobs whose processes may still be alive. */
+  const trees = new Set<JobTree>()
+  const markers = new MarkerCache()
+  const tracking = yield* Effect.makeLatch(false)
+
+  const reportEscaped = (tree: JobTree, found: ReadonlyArray<ProcessEntry>) =>
+    Effect.forEach(found, (entry) => guard.watchProcess(tree.pgid, entry), { discard: true })
+
+  yield* Effect.gen(function*() {
+    yield* tracking.await
+    yield* Effect.sleep(TRACK_INTERVAL)
+    if (trees.size === 0) {
+      yield* tracking.close
+      // A job may have started while the latch closed.
+      if (trees.size > 0) yield* tracking.open
+      return
+    }
+    const table = listProcesses()
+    markers.prune(table)
+    for (const tree of trees) yield* reportEscaped(tree, tree.track(table))
+  }).pipe(Effect.forever, Effect.when(() => procAvailable), Effect.forkScoped)
 
   const spawn = Effect.fn("Spawner.spawn")(function*(request: SpawnRequest) {
     if (Buffer.byteLength(request.command) > MAX_ARGUMENT_BYTES) {
@@ -91,27 +118,80 @@ const make = Effect.gen(function*() {
         Stream.ensuring(markStdinClosed("the process closed its stdin or has exited"))
       )
 
+    const token = randomBytes(12).toString("hex")
+    const marker = `${JOB_MARKER_VARIABLE}=${token}`
+    const startedAfter = ticksSinceBoot() - 1
     const command = Command.make(request.shell, "-c", request.command).pipe(
       Command.workingDirectory(request.cwd),
-      Command.env(request.env, { extendEnv: false }),
+      Command.env({ ...request.env, [JOB_MARKER_VARIABLE]: token }, { extendEnv: false }),
       Command.stdin(stdin)
     )
     const child = yield* executor.start(command).pipe(
       Effect.mapError((error) => new SpawnFailed({ command: request.command, reason: describeSpawnError(request, error) })),
       // Some spawn failures (E2BIG for a huge environment) are thrown, not reported.
       Effect.catchAllDefect((defect) =>
-        Effect.fail(new SpawnFailed({ command: request.command, reason: `${String(defect)}. Check the command and its environment.` }))
+        Effect.fail(
+          new SpawnFailed({
+            command: request.command,
+            reason: isTooBig(defect) ?
+              "the command and its environment together are larger than the system accepts (E2BIG). Pass fewer or smaller env values, or put large data in a file." :
+              `${String(defect)}. Check the command and its environment.`
+          })
+        )
       )
     )
     const pid = child.pid as number
+    const tree = new JobTree(pid, token, startedAfter)
+    const shellRunning = child.isRunning.pipe(Effect.orElseSucceed(() => false))
+    let released = false
+    let markedAfterExit = false
+    const release = Effect.suspend(() => {
+      if (released) return Effect.void
+      released = true
+      trees.delete(tree)
+      return guard.release(pid)
+    })
+    const spawnedAt = Date.now()
+    /** Reads the table, records what left the group, and tells the guard. */
+    const refresh = (withMarked: boolean) =>
+      Effect.suspend(() => {
+        if (!procAvailable) return Effect.succeed([])
+        // Every process of the job started after its shell: while the job is young, read only the pids handed
+        // out since; later, share a recent read of the whole table with the other jobs.
+        const table = Date.now() - spawnedAt < RECENT_PIDS_WINDOW_MS ?
+          listProcesses(pidsSince(pid)) :
+          recentProcesses(SHARED_READ_AGE_MS)
+        const found = tree.track(table)
+        if (withMarked) found.push(...tree.findMarked(table, markers))
+        return reportEscaped(tree, found).pipe(Effect.as(table))
+      })
+    trees.add(tree)
+    yield* tracking.open
+    yield* guard.watchGroup({ pgid: pid, marker, startedAfter })
 
     // Runs before the executor's own finalizer (which would wait forever on a process that ignores SIGTERM).
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         yield* markStdinClosed("the job has ended")
-        if (yield* child.isRunning.pipe(Effect.orElseSucceed(() => false))) signalGroup(pid, "SIGKILL")
+        if (yield* shellRunning) tree.signal("SIGKILL", yield* refresh(true))
+        yield* release
       })
     )
+
+    const signal = (name: SignalName, target: SignalTarget = "group") =>
+      Effect.flatMap(refresh(true), (table) => Effect.sync(() => tree.signal(name, table, target)))
+
+    const alive = Effect.gen(function*() {
+      const running = yield* shellRunning
+      if (!running && !markedAfterExit) {
+        // The shell is gone and so are the parent links from it: look once for processes that carry the marker.
+        markedAfterExit = true
+        yield* refresh(true)
+      }
+      const anyAlive = tree.groupAlive() || tree.escapedAlive()
+      if (!anyAlive && !running) yield* release
+      return anyAlive
+    })
 
     const exit: Effect.Effect<ExitInfo> = child.exitCode.pipe(
       Effect.map((code): ExitInfo => ({ code, signal: null })),
@@ -143,9 +223,8 @@ const make = Effect.gen(function*() {
       ),
       stdinOpen: Effect.sync(() => stdinReason === undefined),
       exit,
-      signal: (signal, target = "group") =>
-        Effect.sync(() => (target === "group" ? signalGroup(pid, signal) : signalPrograms(pid, signal))),
-      groupAlive: Effect.sync(() => groupAlive(pid))
+      signal,
+      groupAlive: alive
     }
     return jobProcess
   })
@@ -154,12 +233,13 @@ const make = Effect.gen(function*() {
 })
 
 /**
- * The live `Spawner`, needing a `CommandExecutor` (from `NodeContext`).
+ * The live `Spawner`, needing a `CommandExecutor` (from `NodeContext`). It reports to a `ProcessGuard` when
+ * one is in the context where the layer is built.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerExecutor: Layer.Layer<Spawner, never, CommandExecutor.CommandExecutor> = Layer.effect(Spawner, make)
+export const layerExecutor: Layer.Layer<Spawner, never, CommandExecutor.CommandExecutor> = Layer.scoped(Spawner, make)
 
 /**
  * The live `Spawner` with Node's platform services included.

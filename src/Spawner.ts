@@ -84,9 +84,13 @@ export interface JobProcess {
   readonly stdinOpen: Effect.Effect<boolean>
   /** Waits for the shell to exit. */
   readonly exit: Effect.Effect<ExitInfo>
-  /** Sends a signal to every process of the group (or only its programs); a group already gone is not an error. */
+  /**
+   * Sends a signal to every process of the job: its process group, and (where the spawner can find them)
+   * processes that left the group, e.g. with `setsid`; with target `programs`, to all of them but the shell.
+   * Processes already gone are not an error.
+   */
   readonly signal: (signal: SignalName, target?: SignalTarget) => Effect.Effect<void>
-  /** Whether any process of the group is still alive (zombies do not count). */
+  /** Whether any process of the job is still alive, in its group or out of it (zombies do not count). */
   readonly groupAlive: Effect.Effect<boolean>
 }
 

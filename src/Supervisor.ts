@@ -45,18 +45,24 @@ const SETTLE_ROUNDS = 12
 /** With no process left to hold the pipes, end-of-file is due at once; this only guards against the odd case. */
 const SETTLE_EOF_BOUND = Duration.seconds(2)
 
-/** Completes once the shell has exited and no live process is left in its group. */
-const awaitGone = (process: JobProcess): Effect.Effect<void> =>
+/**
+ * Polls until no live process of the job is left (the shell included) or `bound` has passed; true when none
+ * is left. It waits by polling, never by interruption, so its bound holds inside finalizers, and in a fiber
+ * that is being interrupted (where an interruptible region would be cut short at once).
+ */
+const awaitGone = (process: JobProcess, bound: Duration.Duration): Effect.Effect<boolean> =>
   Effect.gen(function*() {
-    yield* process.exit
-    while (yield* process.groupAlive) yield* Effect.sleep(POLL)
+    const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(bound)
+    while (yield* process.groupAlive) {
+      if ((yield* Clock.currentTimeMillis) >= deadline) return false
+      yield* Effect.sleep(POLL)
+    }
+    return true
   })
 
 /**
  * Stops a process group: SIGTERM, then SIGKILL once `grace` has passed if the shell or anything else in
- * the group is still alive. Its waits are interruptible, so that their bounds work within finalizers too;
- * the stop itself keeps its caller's interruptibility, so in a finalizer a shutdown by interruption
- * (SIGINT, SIGTERM, a disposed runtime) still gives the job its grace period.
+ * the group is still alive. Safe in finalizers and during shutdown: it always runs its course.
  *
  * @internal
  */
@@ -64,13 +70,12 @@ export const stopGroup = (process: JobProcess, grace: Duration.Duration): Effect
   Effect.gen(function*() {
     if (!(yield* process.groupAlive)) return
     yield* process.signal("SIGTERM")
-    const ended = yield* awaitGone(process).pipe(Effect.interruptible, Effect.timeout(grace), Effect.option)
-    if (Option.isSome(ended)) return
+    if (yield* awaitGone(process, grace)) return
     yield* Effect.logDebug("process group outlived the grace period; sending SIGKILL").pipe(
       Effect.annotateLogs("pid", process.pid)
     )
     yield* process.signal("SIGKILL")
-    yield* awaitGone(process).pipe(Effect.interruptible, Effect.timeout(AFTER_KILL_BOUND), Effect.ignore)
+    yield* awaitGone(process, AFTER_KILL_BOUND)
   })
 
 /**

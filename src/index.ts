@@ -55,6 +55,10 @@ export {
 } from "./Spawner.js"
 /** The live `Spawner`, on `@effect/platform`'s `Command`. @since 0.1.0 */
 export * as NodeSpawner from "./NodeSpawner.js"
+/** The optional watcher that stops the jobs if the server dies without stopping them. @since 0.1.0 */
+export { ProcessGuard } from "./ProcessGuard.js"
+/** The live `ProcessGuard`: a detached guard process holding a pipe from the server. @since 0.1.0 */
+export * as NodeProcessGuard from "./NodeProcessGuard.js"
 /** The byte ring that holds a job's output. @since 0.1.0 */
 export { OutputBuffer, type Position, type StreamName } from "./OutputBuffer.js"
 /** Defining MCP tools with Effect Schema. @since 0.1.0 */

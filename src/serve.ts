@@ -17,6 +17,7 @@ import { type HttpServerError, serveHttp } from "./http/McpHttpServer.js"
 import type { JobConfig } from "./JobConfig.js"
 import { JobManager } from "./JobManager.js"
 import { serveStdio } from "./mcp/stdio.js"
+import * as NodeProcessGuard from "./NodeProcessGuard.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 import { packageVersion } from "./packageInfo.js"
 
@@ -45,7 +46,12 @@ export const serve = (config: JobConfig, http?: HttpConfig): void => {
     )
   const program = server.pipe(
     Effect.scoped,
-    Effect.provide(JobManager.layer(config).pipe(Layer.provide(NodeSpawner.layer))),
+    Effect.provide(
+      JobManager.layer(config).pipe(
+        // The guard stops the jobs if this process dies without stopping them (SIGKILL, a crash).
+        Layer.provide(NodeSpawner.layer.pipe(Layer.provide(NodeProcessGuard.layer({ killGrace: config.killGrace }))))
+      )
+    ),
     Effect.tapErrorCause((cause) =>
       Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logFatal("the server stopped on an error", cause)
     ),
