@@ -43,7 +43,7 @@ const STDERR = 1
 type StreamIndex = typeof STDOUT | typeof STDERR
 const streamIndex = (name: StreamName): StreamIndex => (name === "stdout" ? STDOUT : STDERR)
 
-const INITIAL_CAPACITY = 64 * 1024
+const INITIAL_CAPACITY = 4 * 1024
 const NEWLINE = 0x0a
 const EMPTY = new Uint8Array(0)
 

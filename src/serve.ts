@@ -13,7 +13,7 @@ import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import type { TokenFileError } from "./http/HttpAuth.js"
 import type { HttpConfig } from "./http/HttpConfig.js"
-import { type HttpServerError, serveHttp } from "./http/McpHttpServer.js"
+import type { HttpServerError } from "./http/McpHttpServer.js"
 import type { JobConfig } from "./JobConfig.js"
 import { JobManager } from "./JobManager.js"
 import { serveStdio } from "./mcp/stdio.js"
@@ -41,7 +41,9 @@ export const serve = (config: JobConfig, http?: HttpConfig): void => {
   const info = { name: "mcp-background-job", version: packageVersion() }
   const server: Effect.Effect<void, HttpServerError | TokenFileError, JobManager | Scope.Scope> = http === undefined ?
     serveStdio(info) :
-    serveHttp(info, http).pipe(
+    // HTTP mode's modules load only in HTTP mode: stdio starts faster without them.
+    Effect.promise(() => import("./http/McpHttpServer.js")).pipe(
+      Effect.flatMap(({ serveHttp }) => serveHttp(info, http)),
       Effect.tapError((error) => Effect.sync(() => process.stderr.write(`mcp-background-job: ${error.message}\n`)))
     )
   const program = server.pipe(

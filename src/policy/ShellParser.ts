@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import { createRequire } from "node:module"
-import { Language, Parser } from "web-tree-sitter"
+import type { Parser } from "web-tree-sitter"
 import { describeSyntaxError, toShellScript } from "./internal/bashTree.js"
 import { type ShellScript, ShellSyntaxError } from "./ShellSyntax.js"
 
@@ -67,6 +67,8 @@ export class ShellParser extends Context.Tag("mcp-background-job/ShellParser")<
 
 const loadParser: Effect.Effect<Parser, ShellParserUnavailable> = Effect.tryPromise({
   try: async () => {
+    // Loaded on first use: a server without a command list never pays for the parser.
+    const { Language, Parser } = await import("web-tree-sitter")
     const require = createRequire(import.meta.url)
     // Located through the package, not next to the calling script: the bin is bundled into one file.
     await Parser.init({ locateFile: () => require.resolve("web-tree-sitter/web-tree-sitter.wasm") })
