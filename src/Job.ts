@@ -46,7 +46,7 @@ export type StopReason = "killed" | "timed_out"
  *
  * @internal
  */
-export class Signal {
+export class Notifier {
   private readonly listeners = new Set<() => void>()
 
   /** Registers a listener; the returned function removes it. */
@@ -76,9 +76,9 @@ export const cursorFor = (jobId: string, position: Position): string =>
 export class Job {
   readonly buffer: OutputBuffer
   /** Fired for every chunk of output. */
-  readonly outputArrived = new Signal()
+  readonly outputArrived = new Notifier()
   /** Fired when the status, the exit or stdin changes. */
-  readonly stateChanged = new Signal()
+  readonly stateChanged = new Notifier()
   /** Set once the process has started. */
   process: JobProcess | undefined
   exit: ExitInfo | undefined
@@ -88,6 +88,8 @@ export class Job {
   readonly signalsSent = new Set<string>()
   /** Set when the job leaves the registry (cleanup or shutdown). */
   removed = false
+  /** Set once the output the shell wrote before it exited has been read. */
+  drained = false
   /** The scope that owns the process; closing it stops the process group. */
   scope: Scope.CloseableScope | undefined
 
@@ -101,11 +103,11 @@ export class Job {
   }
 
   /**
-   * Whether waiting on the job is over: its shell has exited (a killed job's status is final at once, but
-   * its last output is not), or it was removed (shutdown).
+   * Whether waiting on the job is over: its shell has exited and its last output has been read (a killed
+   * job's status is final at once, but its output is not), or it was removed (shutdown).
    */
   get settled(): boolean {
-    return !this.processRunning || this.removed
+    return this.drained || this.removed
   }
 
   /** Whether the shell is still alive; a job holds a concurrency slot until then. */

@@ -89,23 +89,23 @@ export class JobConfig extends Data.Class<{
    */
   static get config(): Config.Config<JobConfig> {
     return Config.all({
-      maxJobs: read(settings.maxJobs),
-      maxOutputSize: read(settings.maxOutputSize),
-      jobTimeout: read(settings.jobTimeout),
-      cleanupInterval: read(settings.cleanupInterval),
-      workingDir: read(settings.workingDir),
-      allowedCommands: read(settings.allowedCommands),
-      deniedCommands: read(settings.deniedCommands),
-      restrictCwd: read(settings.restrictCwd),
-      scrubEnv: read(settings.scrubEnv),
-      allowedEnv: read(settings.allowedEnv),
-      limitFileSize: read(settings.limitFileSize),
-      limitOpenFiles: read(settings.limitOpenFiles),
-      limitCpu: read(settings.limitCpu),
-      limitMemory: read(settings.limitMemory),
-      shell: read(settings.shell),
-      killGrace: read(settings.killGrace),
-      logLevel: read(settings.logLevel)
+      maxJobs: readSetting(settings.maxJobs),
+      maxOutputSize: readSetting(settings.maxOutputSize),
+      jobTimeout: readSetting(settings.jobTimeout),
+      cleanupInterval: readSetting(settings.cleanupInterval),
+      workingDir: readSetting(settings.workingDir),
+      allowedCommands: readSetting(settings.allowedCommands),
+      deniedCommands: readSetting(settings.deniedCommands),
+      restrictCwd: readSetting(settings.restrictCwd),
+      scrubEnv: readSetting(settings.scrubEnv),
+      allowedEnv: readSetting(settings.allowedEnv),
+      limitFileSize: readSetting(settings.limitFileSize),
+      limitOpenFiles: readSetting(settings.limitOpenFiles),
+      limitCpu: readSetting(settings.limitCpu),
+      limitMemory: readSetting(settings.limitMemory),
+      shell: readSetting(settings.shell),
+      killGrace: readSetting(settings.killGrace),
+      logLevel: readSetting(settings.logLevel)
     }).pipe(Config.map((input) => JobConfig.make(input)))
   }
 }
@@ -161,6 +161,10 @@ export interface Setting<A> {
   readonly help: string
   readonly defaultText: string
   readonly parse: (raw: string) => Option.Option<A>
+  /** Its value is never repeated in error messages. */
+  readonly secret?: boolean | undefined
+  /** A blank value is an error, not "unset": a list that restricts commands must never silently mean none. */
+  readonly blankIsInvalid?: boolean | undefined
 }
 
 const UNITS: Record<string, number> = {
@@ -287,7 +291,8 @@ export const settings = {
     expected: "comma-separated regular expressions such as ^npm ,^git status",
     help: "comma-separated regexes; when set, every simple command must match one from its start",
     defaultText: "any command",
-    parse: parsePatterns
+    parse: parsePatterns,
+    blankIsInvalid: true
   } satisfies Setting<ReadonlyArray<RegExp>>,
   deniedCommands: {
     env: "MCP_BG_DENIED_COMMANDS",
@@ -295,7 +300,8 @@ export const settings = {
     expected: "comma-separated regular expressions such as ^rm ,^git push",
     help: "comma-separated regexes; a simple command matching one from its start is refused",
     defaultText: "none",
-    parse: parsePatterns
+    parse: parsePatterns,
+    blankIsInvalid: true
   } satisfies Setting<ReadonlyArray<RegExp>>,
   restrictCwd: {
     env: "MCP_BG_RESTRICT_CWD",
@@ -379,20 +385,30 @@ export const settings = {
   } satisfies Setting<LogLevel.LogLevel>
 } as const
 
-/** A setting as an optional `Config`: unset or blank means the default; anything else must parse. */
-const read = <A>(setting: Setting<A>): Config.Config<A | undefined> =>
+/**
+ * A setting as an optional `Config`: unset (or blank, unless `blankIsInvalid`) means the default; anything
+ * else must parse, or the error names the variable, the value and the form expected.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export const readSetting = <A>(
+  setting: Pick<Setting<A>, "env" | "expected" | "parse" | "secret" | "blankIsInvalid">
+): Config.Config<A | undefined> =>
   Config.string(setting.env).pipe(
     Config.option,
     Config.mapOrFail((value) => {
-      if (Option.isNone(value) || value.value.trim() === "") return Either.right(undefined)
+      if (Option.isNone(value)) return Either.right(undefined)
       const raw = value.value.trim()
-      return Option.match(setting.parse(raw), {
-        onNone: () =>
-          Either.left(
-            ConfigError.InvalidData([setting.env], `invalid value ${JSON.stringify(raw)}: expected ${setting.expected}`)
-          ),
-        onSome: Either.right
-      })
+      const invalid = () =>
+        Either.left(
+          ConfigError.InvalidData(
+            [setting.env],
+            `invalid value ${setting.secret === true ? "(not shown)" : JSON.stringify(raw)}: expected ${setting.expected}`
+          )
+        )
+      if (raw === "") return setting.blankIsInvalid === true ? invalid() : Either.right(undefined)
+      return Option.match(setting.parse(raw), { onNone: invalid, onSome: Either.right })
     })
   )
 

@@ -17,7 +17,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import type * as Queue from "effect/Queue"
-import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { randomUUID } from "node:crypto"
@@ -42,11 +41,10 @@ import { awaitJob } from "./JobWait.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 import { CommandPolicy, unsupportedPolicyShell } from "./policy/CommandPolicy.js"
 import { jobEnvironment } from "./policy/JobEnvironment.js"
-import { withLimits } from "./policy/ResourceLimits.js"
 import { resolveWorkingDirectory } from "./policy/WorkingDirectory.js"
 import type { Position } from "./OutputBuffer.js"
 import { type SignalName, Spawner } from "./Spawner.js"
-import { stopGroup, stopJob, supervise } from "./Supervisor.js"
+import { awaitGone, stopGroup, stopJob, supervise } from "./Supervisor.js"
 import { toText } from "./TextView.js"
 
 /**
@@ -280,9 +278,14 @@ const make = (config: JobConfig) =>
   Effect.gen(function*() {
     const spawner = yield* Spawner
     const managerScope = yield* Effect.scope
+    yield* checkLimits(config)
     const workingDir = yield* checkWorkingDir(config.workingDir)
     // A broken installation (the parser's WebAssembly missing) is a defect, not a configuration error.
-    const policy = yield* CommandPolicy.make(config).pipe(Effect.orDie)
+    // A policy provided in the context wins (an application's own rules); otherwise the configured one.
+    const policy = yield* Effect.serviceOption(CommandPolicy).pipe(
+      Effect.flatMap(Option.match({ onNone: () => CommandPolicy.make(config), onSome: Effect.succeed })),
+      Effect.orDie
+    )
     const shellProblem = policy.active ? unsupportedPolicyShell(config.shell) : undefined
     if (shellProblem !== undefined) return yield* Effect.fail(ConfigError.InvalidData(["MCP_BG_SHELL"], shellProblem))
     const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
@@ -339,12 +342,14 @@ const make = (config: JobConfig) =>
         if (runningCount() + reserved >= config.maxJobs) {
           return yield* new JobLimitReached({ limit: config.maxJobs })
         }
-        reserved++
         const id = randomUUID()
         const job = new Job(id, spec, new Date(yield* Clock.currentTimeMillis), config.maxOutputSize)
+        reserved++
         const scope = yield* Scope.fork(jobScopes, ExecutionStrategy.sequential)
         const spawned = yield* spawner.spawn({
-          ...withLimits(config.shell, spec.command, config.limits),
+          shell: config.shell,
+          command: spec.command,
+          limits: config.limits,
           cwd: spec.cwd,
           env: jobEnvironment({ inherited: process.env, scrub: config.scrubEnv, extra: spec.env }),
           stdin: spec.stdin
@@ -454,6 +459,8 @@ const make = (config: JobConfig) =>
       const bytes = Buffer.from(text, "utf8")
       // The reply is what arrives after this point: nothing read before the write belongs to it.
       const mark = job.buffer.position
+      // One bound for the whole call: writing and waiting for the reply share it.
+      const startedAt = yield* Clock.currentTimeMillis
       let accepted = 0
       const writeAll = Effect.gen(function*() {
         for (let offset = 0; offset < bytes.length; offset += INPUT_PIECE) {
@@ -475,8 +482,9 @@ const make = (config: JobConfig) =>
       if (Option.isNone(written)) {
         return yield* new InputNotAccepted({ jobId: id, accepted, total: bytes.length })
       }
-      if (options.eof === true) yield* process.closeStdin.pipe(Effect.timeout(timeout), Effect.ignore)
-      return yield* awaitJob(job, mark, { timeout, until, idle, maxBytes, raw: options.raw })
+      if (options.eof === true) yield* process.closeStdin
+      const remaining = Duration.millis(Math.max(0, startedAt + Duration.toMillis(timeout) - (yield* Clock.currentTimeMillis)))
+      return yield* awaitJob(job, mark, { timeout: remaining, until, idle, maxBytes, raw: options.raw })
     })
 
     const checkSignal = (name: string | undefined): Either.Either<string | undefined, InvalidArgument> => {
@@ -512,12 +520,9 @@ const make = (config: JobConfig) =>
       const process = job.process
       if (process !== undefined && (job.processRunning || (yield* process.groupAlive))) {
         yield* stopJob(job, "killed", config.killGrace)
-        // The old run must be gone (ports, files) before the new one starts.
-        yield* process.exit.pipe(
-          Effect.zipRight(Effect.repeat(process.groupAlive, { while: (alive) => alive, schedule: pollSchedule })),
-          Effect.timeout(Duration.sum(config.killGrace, Duration.seconds(2))),
-          Effect.ignore
-        )
+        // The old run must be gone (ports, files) before the new one starts: its shell, then its group.
+        yield* process.exit.pipe(Effect.timeoutOption(Duration.sum(config.killGrace, Duration.seconds(1))))
+        yield* awaitGone(process, Duration.seconds(1))
       }
       return yield* start(job.spec)
     })
@@ -614,7 +619,16 @@ const make = (config: JobConfig) =>
     })
   })
 
-const pollSchedule = Schedule.spaced(Duration.millis(50))
+/** Values a programmatic `JobConfig` can get wrong, checked like the environment's. */
+const checkLimits = (config: JobConfig): Effect.Effect<void, ConfigError.ConfigError> => {
+  const invalid = (name: string, value: unknown, expected: string) =>
+    Effect.fail(ConfigError.InvalidData([name], `invalid value ${JSON.stringify(value)}: expected ${expected}`))
+  if (!Number.isSafeInteger(config.maxJobs) || config.maxJobs < 1) return invalid("maxJobs", config.maxJobs, "a positive integer")
+  if (!Number.isSafeInteger(config.maxOutputSize) || config.maxOutputSize < 1) {
+    return invalid("maxOutputSize", config.maxOutputSize, "a positive whole number of bytes")
+  }
+  return Effect.void
+}
 
 /** The configured working directory must exist: a typo there must stop the start, not fail every job. */
 const checkWorkingDir = (dir: string): Effect.Effect<string, ConfigError.ConfigError> =>

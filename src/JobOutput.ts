@@ -60,7 +60,7 @@ const keepNewest = (text: string, maxBytes: number): [string, number] => {
  */
 export const readSince = (job: Job, from: Position, options: ReadOptions = {}): OutputView => {
   const slice = job.buffer.readSince(from)
-  const running = job.processRunning
+  const running = !job.drained
   const stdoutBytes = running ? slice.stdout.subarray(0, completeUtf8Length(slice.stdout)) : slice.stdout
   const stderrBytes = running ? slice.stderr.subarray(0, completeUtf8Length(slice.stderr)) : slice.stderr
   const next: Position = {
@@ -123,12 +123,14 @@ const NEWLINE = 0x0a
  * @category views
  */
 export class LineScanner {
-  private stdout: number
-  private stderr: number
+  /** Where the current (unfinished) line of each stream starts. */
+  private readonly lineStart: Record<StreamName, number>
+  /** How far each stream has been searched for newlines. */
+  private readonly searched: Record<StreamName, number>
 
   constructor(private readonly job: Job, from: Position, private readonly pattern: RegExp, private readonly raw?: boolean) {
-    this.stdout = from.stdout
-    this.stderr = from.stderr
+    this.lineStart = { stdout: from.stdout, stderr: from.stderr }
+    this.searched = { stdout: from.stdout, stderr: from.stderr }
   }
 
   /** The first matching line in output that arrived since the last scan, if any. */
@@ -138,21 +140,27 @@ export class LineScanner {
 
   private scanStream(stream: StreamName): string | undefined {
     const buffer = this.job.buffer
-    const from = Math.max(this[stream], buffer.bytesDropped(stream))
-    const bytes = buffer.read(stream, from, Infinity)
-    const lastNewline = bytes.lastIndexOf(NEWLINE)
+    const oldest = buffer.bytesDropped(stream)
+    const end = buffer.bytesSeen(stream)
+    const searchFrom = Math.max(this.searched[stream], oldest)
+    if (searchFrom >= end) return undefined
+    // Only the new bytes are searched for a newline, so a long line without one costs nothing per chunk.
+    const fresh = buffer.read(stream, searchFrom, end)
+    this.searched[stream] = end
+    const lastNewline = fresh.lastIndexOf(NEWLINE)
     if (lastNewline >= 0) {
-      const complete = toText(bytes.subarray(0, lastNewline), { raw: this.raw })
-      this[stream] = from + lastNewline + 1
+      const lineStart = Math.max(this.lineStart[stream], oldest)
+      const completeEnd = searchFrom + lastNewline
+      this.lineStart[stream] = completeEnd + 1
+      const complete = toText(buffer.read(stream, lineStart, completeEnd), { raw: this.raw })
       for (const line of complete.split("\n")) {
         if (this.test(line)) return line
       }
-    } else {
-      this[stream] = from
     }
-    const partialStart = Math.max(lastNewline + 1, bytes.length - PARTIAL_LINE_WINDOW)
-    if (partialStart < bytes.length) {
-      const partial = toText(bytes.subarray(partialStart), { raw: this.raw })
+    // The unfinished line (a prompt, a progress bar) is checked on its newest part only.
+    const partialStart = Math.max(this.lineStart[stream], oldest, end - PARTIAL_LINE_WINDOW)
+    if (partialStart < end) {
+      const partial = toText(buffer.read(stream, partialStart, end), { raw: this.raw })
       if (this.test(partial)) return partial
     }
     return undefined

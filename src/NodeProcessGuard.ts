@@ -40,6 +40,9 @@ const GOODBYE_BOUND_MS = 1000
  */
 export const defaultScript: string = fileURLToPath(new URL("./guard/main.js", import.meta.url))
 
+/** Messages are a few dozen bytes; this much unread means the guard is stuck. */
+const MAX_UNREAD_BYTES = 1024 * 1024
+
 const startGuard = (script: string, graceMs: number): ChildProcess =>
   spawn(process.execPath, [script, String(process.pid), String(graceMs)], {
     // Its own session: a signal to the server's process group or terminal does not reach it.
@@ -95,7 +98,11 @@ export const layer = (options: Options): Layer.Layer<ProcessGuard> =>
 
       const tell = (message: GuardMessage) =>
         Effect.sync(() => {
-          if (usable) child.stdin?.write(encodeGuardMessage(message))
+          const stdin = child.stdin
+          if (!usable || stdin === null) return
+          // A guard that stops reading must not make the server buffer without end: give it up instead.
+          if (stdin.writableLength > MAX_UNREAD_BYTES) return lost("it stopped reading its messages")
+          stdin.write(encodeGuardMessage(message))
         })
 
       return ProcessGuard.of({

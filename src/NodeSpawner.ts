@@ -17,6 +17,7 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import { randomBytes } from "node:crypto"
+import * as fs from "node:fs/promises"
 import { SpawnFailed } from "./domain/errors.js"
 import { JOB_MARKER_VARIABLE, JobTree, MarkerCache, SHARED_READ_AGE_MS } from "./internal/jobTree.js"
 import {
@@ -27,6 +28,7 @@ import {
   recentProcesses,
   ticksSinceBoot
 } from "./internal/processTable.js"
+import { withLimits } from "./policy/ResourceLimits.js"
 import { ProcessGuard } from "./ProcessGuard.js"
 import type { ExitInfo, JobProcess, SignalName, SignalTarget, SpawnRequest } from "./Spawner.js"
 import { Spawner, StdinUnavailable } from "./Spawner.js"
@@ -97,6 +99,7 @@ const make = Effect.gen(function*() {
   }).pipe(Effect.forever, Effect.when(() => procAvailable), Effect.forkScoped)
 
   const spawn = Effect.fn("Spawner.spawn")(function*(request: SpawnRequest) {
+    const jobScope = yield* Effect.scope
     if (Buffer.byteLength(request.command) > MAX_ARGUMENT_BYTES) {
       return yield* new SpawnFailed({
         command: request.command,
@@ -121,7 +124,20 @@ const make = Effect.gen(function*() {
     const token = randomBytes(12).toString("hex")
     const marker = `${JOB_MARKER_VARIABLE}=${token}`
     const startedAfter = ticksSinceBoot() - 1
-    const command = Command.make(request.shell, "-c", request.command).pipe(
+    // Limits are set by a small sh that then execs the shell: check the shell first, so that a missing one
+    // is still a spawn failure, not a job that exits 127.
+    const limited = request.limits === undefined ? undefined : withLimits(request.shell, request.command, request.limits)
+    if (limited !== undefined && limited.shell !== request.shell) {
+      yield* Effect.tryPromise(() => fs.access(request.shell, fs.constants.X_OK)).pipe(
+        Effect.mapError(() =>
+          new SpawnFailed({
+            command: request.command,
+            reason: `the shell ${JSON.stringify(request.shell)} was not found or is not executable. Set MCP_BG_SHELL to an existing shell such as /bin/sh.`
+          })
+        )
+      )
+    }
+    const command = Command.make(limited?.shell ?? request.shell, "-c", limited?.command ?? request.command).pipe(
       Command.workingDirectory(request.cwd),
       Command.env({ ...request.env, [JOB_MARKER_VARIABLE]: token }, { extendEnv: false }),
       Command.stdin(stdin)
@@ -214,13 +230,15 @@ const make = Effect.gen(function*() {
                 Effect.catchAllCause(() => Effect.fail(new StdinUnavailable({ reason: stdinReason ?? "stdin is closed" })))
               )
           ),
-      closeStdin: Effect.suspend(() =>
-        stdinReason !== undefined
-          ? Effect.void
-          : Effect.sync(() => {
-            stdinReason = "its stdin was closed"
-          }).pipe(Effect.zipRight(Queue.offer(input, END_OF_INPUT)), Effect.asVoid)
-      ),
+      // End-of-file goes after the input already queued; with the queue full (a process not reading), it is
+      // queued in the background, so closing never waits on the process and is never lost.
+      closeStdin: Effect.suspend(() => {
+        if (stdinReason !== undefined) return Effect.void
+        stdinReason = "its stdin was closed"
+        return Queue.unsafeOffer(input, END_OF_INPUT) ?
+          Effect.void :
+          Queue.offer(input, END_OF_INPUT).pipe(Effect.ignore, Effect.forkIn(jobScope), Effect.asVoid)
+      }),
       stdinOpen: Effect.sync(() => stdinReason === undefined),
       exit,
       signal,

@@ -12,6 +12,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { SpawnFailed } from "./domain/errors.js"
 import type { StdinMode } from "./domain/JobInfo.js"
+import type { ResourceLimits } from "./policy/ResourceLimits.js"
 
 /**
  * What to start: `<shell> -c <command>` in `cwd`, with exactly `env` as its environment.
@@ -25,6 +26,8 @@ export interface SpawnRequest {
   readonly cwd: string
   readonly env: Readonly<Record<string, string>>
   readonly stdin: StdinMode
+  /** Limits to apply to the process before the command runs (`ulimit`); a spawner may not support them. */
+  readonly limits?: ResourceLimits | undefined
 }
 
 /**

@@ -49,8 +49,10 @@ const SETTLE_EOF_BOUND = Duration.seconds(2)
  * Polls until no live process of the job is left (the shell included) or `bound` has passed; true when none
  * is left. It waits by polling, never by interruption, so its bound holds inside finalizers, and in a fiber
  * that is being interrupted (where an interruptible region would be cut short at once).
+ *
+ * @internal
  */
-const awaitGone = (process: JobProcess, bound: Duration.Duration): Effect.Effect<boolean> =>
+export const awaitGone = (process: JobProcess, bound: Duration.Duration): Effect.Effect<boolean> =>
   Effect.gen(function*() {
     const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(bound)
     while (yield* process.groupAlive) {
@@ -156,9 +158,13 @@ export const supervise = (
 
     const exit = yield* process.exit
     if (Option.isSome(timer)) yield* Fiber.interrupt(timer.value)
-    yield* settle(job, process, pumps)
+    // The end is decided on the shell's exit: the status is final and the slot is free at once.
     job.exit = exit
     job.endedAt = new Date(yield* Clock.currentTimeMillis)
+    job.stateChanged.fire()
+    // Waiters return once the output the shell wrote has been read.
+    yield* settle(job, process, pumps)
+    job.drained = true
     job.stateChanged.fire()
     yield* hooks.onExit(job)
     yield* Effect.logDebug("job ended").pipe(

@@ -6,6 +6,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
+import * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -14,22 +15,19 @@ import type * as Scope from "effect/Scope"
 import type { TokenFileError } from "./http/HttpAuth.js"
 import type { HttpConfig } from "./http/HttpConfig.js"
 import type { HttpServerError } from "./http/McpHttpServer.js"
-import type { JobConfig } from "./JobConfig.js"
+import { firstInvalidSetting, type JobConfig } from "./JobConfig.js"
+import { stderrLogger } from "./logging.js"
 import { JobManager } from "./JobManager.js"
 import { serveStdio } from "./mcp/stdio.js"
 import * as NodeProcessGuard from "./NodeProcessGuard.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 import { packageVersion } from "./packageInfo.js"
 
-/**
- * Logs as logfmt lines on stderr, from the configured level up: stdout belongs to the protocol.
- *
- * @since 0.1.0
- */
-export const stderrLogger = (config: JobConfig) =>
-  Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)).pipe(
-    Layer.merge(Logger.minimumLogLevel(config.logLevel))
-  )
+/** The exit code of a configuration error. */
+const EXIT_USAGE = 2
+
+/** Logs on stderr, from the configured level up. */
+const serverLogger = (config: JobConfig) => Layer.merge(stderrLogger, Logger.minimumLogLevel(config.logLevel))
 
 /**
  * Serves MCP over stdio until stdin closes or SIGINT/SIGTERM (over HTTP until SIGINT/SIGTERM when `http` is
@@ -54,17 +52,24 @@ export const serve = (config: JobConfig, http?: HttpConfig): void => {
         Layer.provide(NodeSpawner.layer.pipe(Layer.provide(NodeProcessGuard.layer({ killGrace: config.killGrace }))))
       )
     ),
+    // A configuration the runtime refuses is a usage error, reported like the command line's own checks.
+    Effect.catchIf(ConfigError.isConfigError, (error) =>
+      Effect.sync(() => {
+        const [name, message] = firstInvalidSetting(error) ?? ["configuration", String(error)]
+        process.stderr.write(`mcp-background-job: ${name}: ${message}\n`)
+        process.exitCode = EXIT_USAGE
+      })),
     Effect.tapErrorCause((cause) =>
       Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logFatal("the server stopped on an error", cause)
     ),
-    Effect.provide(stderrLogger(config))
+    Effect.provide(serverLogger(config))
   )
   NodeRuntime.runMain(program, {
     disableErrorReporting: true,
     disablePrettyLogger: true,
     // Exit as soon as the jobs are stopped, even if a stray handle would keep the event loop alive.
     teardown: (exit, onExit) => {
-      const code = Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? 1 : 0
+      const code = Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? 1 : process.exitCode === EXIT_USAGE ? EXIT_USAGE : 0
       onExit(code)
       process.exit(code)
     }

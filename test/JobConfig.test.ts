@@ -86,6 +86,8 @@ describe("JobConfig", () => {
       [{ MCP_BG_KILL_GRACE: "5s" }, "MCP_BG_KILL_GRACE", /"5s"/],
       [{ MCP_BG_ALLOWED_COMMANDS: "^npm ,(unclosed" }, "MCP_BG_ALLOWED_COMMANDS", /regular expressions/],
       [{ MCP_BG_ALLOWED_COMMANDS: " , " }, "MCP_BG_ALLOWED_COMMANDS", /regular expressions/],
+      // Set but blank is a mistake, never "allow everything".
+      [{ MCP_BG_ALLOWED_COMMANDS: "  " }, "MCP_BG_ALLOWED_COMMANDS", /regular expressions/],
       [{ MCP_BG_LOG_LEVEL: "loud" }, "MCP_BG_LOG_LEVEL", /"loud"/]
     ]
     for (const [vars, name, message] of cases) {

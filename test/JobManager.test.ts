@@ -9,7 +9,19 @@ import * as Option from "effect/Option"
 import { JobConfig, type JobConfigInput } from "../src/JobConfig.js"
 import { JobManager } from "../src/JobManager.js"
 import { liveGroupMembers } from "../src/internal/processTable.js"
-import { eventually, killMarked, markedSleep, processesWithMarker } from "./support/processes.js"
+import { afterEach } from "vitest"
+import { eventually, killMarked, markedSleep as newMarkedSleep, processesWithMarker } from "./support/processes.js"
+
+/** Markers of this file's processes, killed after each test whether it passed or not. */
+const markers: Array<string> = []
+afterEach(() => {
+  for (const marker of markers.splice(0)) killMarked(marker)
+})
+const markedSleep = () => {
+  const marked = newMarkedSleep()
+  markers.push(marked.marker)
+  return marked
+}
 
 const withJobs = <A, E>(effect: Effect.Effect<A, E, JobManager>, config: JobConfigInput = {}) =>
   effect.pipe(Effect.provide(JobManager.layerNode(JobConfig.make({ killGrace: "1 second", ...config }))))
@@ -75,7 +87,6 @@ describe("JobManager with real processes", () => {
       const ended = yield* finished(job.id, "2 seconds")
       assert.strictEqual(ended.status, "killed", "killed stays killed whatever the process did")
       assert.strictEqual(yield* jobs.kill(job.id), "already_terminated")
-      killMarked(marker)
     }), { killGrace: "1 second" }))
 
   it.live("kill leaves no background child behind", () =>
@@ -87,7 +98,6 @@ describe("JobManager with real processes", () => {
       assert.isTrue(yield* waitUntil(() => sleeps().length === 2))
       assert.strictEqual(yield* jobs.kill(job.id), "killed")
       assert.isTrue(yield* waitUntil(() => processesWithMarker(marker).length === 0, 3_000))
-      killMarked(marker)
     })))
 
   it.live("an unknown id is JobNotFound; kill of an unknown id is not_found", () =>
@@ -102,10 +112,12 @@ describe("JobManager with real processes", () => {
   it.live("a finished job frees its slot at once (max jobs 1)", () =>
     withJobs(Effect.gen(function*() {
       const jobs = yield* JobManager
-      const first = yield* jobs.execute({ command: "sleep 0.2" })
+      // cat runs until its stdin closes: the test decides when the first job ends.
+      const first = yield* jobs.execute({ command: "cat" })
       const refused = yield* Effect.flip(jobs.execute({ command: "true" }))
       assert.strictEqual(refused._tag, "JobLimitReached")
       assert.match(refused.message, /1 jobs are running/)
+      yield* jobs.interact(first.id, "", { eof: true })
       yield* finished(first.id)
       // No polling, no cleanup pass: the ended job no longer counts.
       const second = yield* jobs.execute({ command: "echo second" })

@@ -5,14 +5,13 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as net from "node:net"
 import * as path from "node:path"
-import { parseByteSize, type Setting } from "../JobConfig.js"
+import { parseByteSize, readSetting, type Setting } from "../JobConfig.js"
 
 /**
  * A bearer token and the name its jobs belong to (`default` for a single unnamed token).
@@ -74,14 +73,14 @@ export class HttpConfig extends Data.Class<{
    */
   static get config(): Config.Config<HttpConfig> {
     return Config.all({
-      host: read(httpSettings.host),
-      port: read(httpSettings.port),
-      tokens: read(httpSettings.tokens),
-      tokenFile: read(httpSettings.tokenFile),
-      allowedOrigins: read(httpSettings.allowedOrigins),
-      allowedHosts: read(httpSettings.allowedHosts),
-      maxBodySize: read(httpSettings.maxBodySize),
-      sessionIdle: read(httpSettings.sessionIdle)
+      host: readSetting(httpSettings.host),
+      port: readSetting(httpSettings.port),
+      tokens: readSetting(httpSettings.tokens),
+      tokenFile: readSetting(httpSettings.tokenFile),
+      allowedOrigins: readSetting(httpSettings.allowedOrigins),
+      allowedHosts: readSetting(httpSettings.allowedHosts),
+      maxBodySize: readSetting(httpSettings.maxBodySize),
+      sessionIdle: readSetting(httpSettings.sessionIdle)
     }).pipe(Config.map((input) => HttpConfig.make(input)))
   }
 }
@@ -116,9 +115,8 @@ const DEFAULT_SESSION_IDLE = Duration.minutes(30)
  * @category models
  */
 export interface HttpSetting<A> extends Omit<Setting<A>, "flag"> {
+  /** `undefined` for a setting with no flag (a token would show in the process list). */
   readonly flag: string | undefined
-  /** Its value is never repeated in error messages. */
-  readonly secret?: boolean | undefined
 }
 
 const TOKEN_NAME = /^[A-Za-z0-9_.-]{1,64}$/
@@ -259,26 +257,6 @@ export const httpSettings = {
       /^\d+(\.\d+)?$/.test(raw) && Number(raw) > 0 ? Option.some(Duration.millis(Number(raw) * 1000)) : Option.none()
   } satisfies HttpSetting<Duration.Duration>
 } as const
-
-/** A setting as an optional `Config`: unset or blank means the default; anything else must parse. */
-const read = <A>(setting: HttpSetting<A>): Config.Config<A | undefined> =>
-  Config.string(setting.env).pipe(
-    Config.option,
-    Config.mapOrFail((value) => {
-      if (Option.isNone(value) || value.value.trim() === "") return Either.right(undefined)
-      const raw = value.value.trim()
-      return Option.match(setting.parse(raw), {
-        onNone: () =>
-          Either.left(
-            ConfigError.InvalidData(
-              [setting.env],
-              `invalid value ${setting.secret === true ? "(not shown)" : JSON.stringify(raw)}: expected ${setting.expected}`
-            )
-          ),
-        onSome: Either.right
-      })
-    })
-  )
 
 /**
  * Whether an address only accepts connections from this machine.

@@ -24,6 +24,7 @@ import { randomUUID } from "node:crypto"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { JobManager } from "../JobManager.js"
+import { errorWithoutId } from "../mcp/jsonRpc.js"
 import * as McpJobServer from "../mcp/McpJobServer.js"
 import { instructions, type ServerInfo } from "../mcp/stdio.js"
 import { defaultTokenFile, generateToken, makeVerifier, type TokenFileError, writeTokenFile } from "./HttpAuth.js"
@@ -89,8 +90,6 @@ class Session {
 
 /** Why reading a body stopped. */
 type BodyFailure = "too_large" | "aborted"
-
-const rpcError = (code: number, message: string) => ({ jsonrpc: "2.0", error: { code, message }, id: null })
 
 const reply = (res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) =>
   Effect.sync(() => {
@@ -224,7 +223,7 @@ export const listen = (
       Effect.tryPromise(() => session.transport.handleRequest(req, res, body)).pipe(
         Effect.catchAll((error) =>
           Effect.logWarning("request failed in the MCP transport", error).pipe(
-            Effect.zipRight(reply(res, 500, rpcError(-32603, "Internal error")))
+            Effect.zipRight(reply(res, 500, errorWithoutId(-32603, "Internal error")))
           )
         )
       )
@@ -236,12 +235,12 @@ export const listen = (
     }
 
     const sessionNotFound = (res: http.ServerResponse) =>
-      reply(res, 404, rpcError(-32001, "Session not found: it was closed or expired. Start a new session (initialize)."))
+      reply(res, 404, errorWithoutId(-32001, "Session not found: it was closed or expired. Start a new session (initialize)."))
 
     const handlePost = (req: http.IncomingMessage, res: http.ServerResponse, owner: string) =>
       Effect.gen(function*() {
         if (!isJson(req.headers["content-type"])) {
-          return yield* reply(res, 415, rpcError(-32000, "Unsupported Media Type: Content-Type must be application/json"))
+          return yield* reply(res, 415, errorWithoutId(-32000, "Unsupported Media Type: Content-Type must be application/json"))
         }
         // Only now, past the checks that need no body, is a client that waits for it told to send it.
         if (req.headers.expect?.toLowerCase() === "100-continue" && !(Number(req.headers["content-length"]) > config.maxBodySize)) {
@@ -255,12 +254,12 @@ export const listen = (
           return yield* reply(
             res,
             413,
-            rpcError(-32000, `Payload Too Large: the request body must not exceed ${config.maxBodySize} bytes (MCP_BG_HTTP_MAX_BODY)`),
+            errorWithoutId(-32000, `Payload Too Large: the request body must not exceed ${config.maxBodySize} bytes (MCP_BG_HTTP_MAX_BODY)`),
             { connection: "close" }
           )
         }
         const body = Either.try(() => JSON.parse(bytes.right.toString("utf8")) as unknown)
-        if (Either.isLeft(body)) return yield* reply(res, 400, rpcError(-32700, "Parse error: the body is not valid JSON"))
+        if (Either.isLeft(body)) return yield* reply(res, 400, errorWithoutId(-32700, "Parse error: the body is not valid JSON"))
         const sessionId = req.headers["mcp-session-id"]
         if (typeof sessionId === "string") {
           const session = findSession(sessionId, owner)
@@ -269,10 +268,10 @@ export const listen = (
           return yield* forward(session, req, res, body.right)
         }
         if (!containsInitialize(body.right)) {
-          return yield* reply(res, 400, rpcError(-32000, "Bad Request: Mcp-Session-Id header is required (start with initialize)"))
+          return yield* reply(res, 400, errorWithoutId(-32000, "Bad Request: Mcp-Session-Id header is required (start with initialize)"))
         }
         if (sessions.size >= MAX_SESSIONS) {
-          return yield* reply(res, 503, rpcError(-32000, `Too many sessions (${MAX_SESSIONS}): end unused ones with DELETE, or wait until idle ones expire.`))
+          return yield* reply(res, 503, errorWithoutId(-32000, `Too many sessions (${MAX_SESSIONS}): end unused ones with DELETE, or wait until idle ones expire.`))
         }
         const session = yield* openSession(owner)
         track(session, res)
@@ -297,7 +296,7 @@ export const listen = (
           return yield* reply(
             res,
             401,
-            rpcError(
+            errorWithoutId(
               -32001,
               presented ?
                 "Unauthorized: the bearer token is not valid." :
@@ -314,14 +313,14 @@ export const listen = (
         if (req.method === "GET" || req.method === "DELETE") {
           const sessionId = req.headers["mcp-session-id"]
           if (typeof sessionId !== "string") {
-            return yield* reply(res, 400, rpcError(-32000, "Bad Request: Mcp-Session-Id header is required"))
+            return yield* reply(res, 400, errorWithoutId(-32000, "Bad Request: Mcp-Session-Id header is required"))
           }
           const session = findSession(sessionId, owner)
           if (session === undefined) return yield* sessionNotFound(res)
           track(session, res)
           return yield* forward(session, req, res)
         }
-        return yield* reply(res, 405, rpcError(-32000, "Method not allowed: use POST, GET or DELETE"), { allow: "GET, POST, DELETE" })
+        return yield* reply(res, 405, errorWithoutId(-32000, "Method not allowed: use POST, GET or DELETE"), { allow: "GET, POST, DELETE" })
       })
 
     const handle = (req: http.IncomingMessage, res: http.ServerResponse) =>
@@ -331,7 +330,7 @@ export const listen = (
           return yield* reply(
             res,
             403,
-            rpcError(-32000, `Forbidden: Host ${JSON.stringify(req.headers.host ?? "")} does not name this server (MCP_BG_HTTP_ALLOWED_HOSTS).`)
+            errorWithoutId(-32000, `Forbidden: Host ${JSON.stringify(req.headers.host ?? "")} does not name this server (MCP_BG_HTTP_ALLOWED_HOSTS).`)
           )
         }
         const origin = req.headers.origin
@@ -340,7 +339,7 @@ export const listen = (
           return yield* reply(
             res,
             403,
-            rpcError(-32000, `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (MCP_BG_HTTP_ALLOWED_ORIGINS).`)
+            errorWithoutId(-32000, `Forbidden: Origin ${JSON.stringify(origin)} is not allowed (MCP_BG_HTTP_ALLOWED_ORIGINS).`)
           )
         }
         if (origin !== undefined) {
@@ -361,7 +360,7 @@ export const listen = (
       }).pipe(
         Effect.catchAllCause((cause) =>
           Effect.logError("HTTP request failed", cause).pipe(
-            Effect.zipRight(reply(res, 500, rpcError(-32603, "Internal error")))
+            Effect.zipRight(reply(res, 500, errorWithoutId(-32603, "Internal error")))
           )
         )
       )

@@ -86,11 +86,6 @@ export class JobTree {
     readonly startedAfter: number
   ) {}
 
-  /** Pid and start time of every recorded process outside the group. */
-  get escapedProcesses(): ReadonlyArray<readonly [pid: number, startTime: number]> {
-    return Array.from(this.escaped)
-  }
-
   /** Records the live processes outside the group reachable by parent links from the group or from processes recorded before; returns the new ones. */
   track(table: ReadonlyArray<ProcessEntry>): Array<ProcessEntry> {
     const roots: Array<number> = []

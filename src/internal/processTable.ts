@@ -105,10 +105,6 @@ export const recentProcesses = (maxAgeMs: number): ReadonlyArray<ProcessEntry> =
 export const liveGroupMembers = (pgid: number): Array<ProcessEntry> =>
   listProcesses().filter((p) => p.pgid === pgid && isLive(p))
 
-/** Live descendants of `root` (not including it), by parent links. @internal */
-export const liveDescendants = (root: number, table: ReadonlyArray<ProcessEntry> = listProcesses()) =>
-  liveDescendantsOf([root], table)
-
 /** Live descendants of any of `roots` (not including the roots), by parent links. @internal */
 export const liveDescendantsOf = (roots: Iterable<number>, table: ReadonlyArray<ProcessEntry>): Array<ProcessEntry> => {
   const children = new Map<number, Array<ProcessEntry>>()

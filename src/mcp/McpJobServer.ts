@@ -18,9 +18,11 @@ import {
 } from "@modelcontextprotocol/sdk/types.js"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { JobManager } from "../JobManager.js"
@@ -55,8 +57,19 @@ export const register = <R = never>(
 ): Effect.Effect<void, never, JobManager | Scope.Scope | R> =>
   Effect.gen(function*() {
     const jobs = yield* JobManager
-    const runtime = yield* Effect.runtime<JobManager | R>()
-    const runPromise = Runtime.runPromise(runtime)
+    // Request handlers run as fibers of this scope: closing it (server shutdown, a closed HTTP session) ends
+    // the calls still in flight, such as a long wait.
+    const runFork = yield* FiberSet.makeRuntime<JobManager | R>()
+    const runPromise = <A, E>(effect: Effect.Effect<A, E, JobManager | R>, options?: { readonly signal?: AbortSignal }) => {
+      const fiber = runFork(effect)
+      const signal = options?.signal
+      if (signal !== undefined) {
+        const cancel = () => fiber.unsafeInterruptAsFork(FiberId.none)
+        if (signal.aborted) cancel()
+        else signal.addEventListener("abort", cancel, { once: true })
+      }
+      return Effect.runPromise(Fiber.join(fiber))
+    }
     const tools = new Map<string, McpTool.Any<JobManager | R>>()
     for (const tool of [...jobTools, ...(options.tools ?? [])]) tools.set(tool.name, tool)
 
@@ -161,6 +174,13 @@ export const register = <R = never>(
     // a second and unsubscribed output costs nothing.
     yield* jobs.lifecycleEvents.pipe(
       Stream.runForEach((event) => {
+        if (event._tag === "Removed") {
+          // The job is gone: so are its subscriptions.
+          for (const uri of Object.values(jobResourceUris(event.jobId))) {
+            subscriptions.delete(uri)
+            notifiedSizes.delete(uri)
+          }
+        }
         if (event._tag !== "Exited") {
           listChanged = true
           return Effect.void

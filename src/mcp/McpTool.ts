@@ -67,9 +67,15 @@ const toJsonSchema = (schema: Schema.Schema.Any): { type: "object"; [key: string
   return { ...json, type: "object" }
 }
 
-const formatParseError = (tool: string, error: ParseResult.ParseError): string => {
+const formatParseError = (tool: string, known: ReadonlyArray<string>, error: ParseResult.ParseError): string => {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const lines = issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "arguments"}: ${issue.message}`)
+  const lines = issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join(".") : "arguments"
+    // An argument the tool does not have is a typo more often than not (timeout for timeout_s).
+    return issue._tag === "Unexpected" && issue.path.length === 1 ?
+      `${where}: not an argument of ${tool} (its arguments: ${known.join(", ")})` :
+      `${where}: ${issue.message}`
+  })
   return `Invalid arguments for ${tool}: ${lines.join("; ")}. Check the tool's input schema.`
 }
 
@@ -104,7 +110,7 @@ export const failure = (message: string): CallToolResult => ({
 export const make = <In extends Schema.Schema.AnyNoContext, Out extends Schema.Schema.AnyNoContext, R>(
   tool: McpTool<In, Out, R>
 ): Any<R> => {
-  const decode = Schema.decodeUnknown(tool.input, { errors: "all", onExcessProperty: "ignore" })
+  const decode = Schema.decodeUnknown(tool.input, { errors: "all", onExcessProperty: "error" })
   const encode = Schema.encode(tool.output)
   const definition: Tool = {
     name: tool.name,
@@ -119,7 +125,7 @@ export const make = <In extends Schema.Schema.AnyNoContext, Out extends Schema.S
     definition,
     call: (args, context) =>
       decode(args ?? {}).pipe(
-        Effect.mapError((error) => ({ message: formatParseError(tool.name, error) })),
+        Effect.mapError((error) => ({ message: formatParseError(tool.name, Object.keys(definition.inputSchema.properties ?? {}), error) })),
         Effect.flatMap((input) => tool.handler(input, context)),
         Effect.flatMap((output) =>
           encode(output).pipe(

@@ -6,6 +6,7 @@
  */
 import type { ReadResourceResult, ResourceTemplate } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { InvalidArgument, type JobNotFound } from "../domain/errors.js"
 import { JobManager } from "../JobManager.js"
 
@@ -37,7 +38,10 @@ export const jobResourceUris = (jobId: string): Record<JobResourceView, string> 
  */
 export const parseJobUri = (uri: string): { readonly jobId: string; readonly view: JobResourceView } | undefined => {
   const match = /^job:\/\/([^/]+)\/(output|stdout|stderr)$/.exec(uri)
-  return match === null ? undefined : { jobId: decodeURIComponent(match[1]!), view: match[2] as JobResourceView }
+  if (match === null) return undefined
+  // A malformed escape (a stray %) is not a job URI, not a crash.
+  const jobId = Either.try(() => decodeURIComponent(match[1]!))
+  return Either.isLeft(jobId) ? undefined : { jobId: jobId.right, view: match[2] as JobResourceView }
 }
 
 /**

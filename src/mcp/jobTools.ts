@@ -351,7 +351,7 @@ const kill = McpTool.make({
     job_id: JobIdArg,
     signal: McpTool.optional(
       Schema.String,
-      "Send just this signal to the job's process group, without escalation: SIGINT, SIGHUP, SIGUSR1, ..."
+      "Send just this signal, once, without escalation: SIGINT (Ctrl-C), SIGQUIT and SIGTERM go to the whole job like a terminal's; SIGHUP, SIGUSR1 and others go to the programs the shell started, so the shell does not die of them."
     )
   }),
   output: Schema.Struct({

@@ -11,6 +11,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { JobManager } from "../JobManager.js"
+import { stderrLogger } from "../logging.js"
+import { errorWithoutId } from "./jsonRpc.js"
 import * as McpJobServer from "./McpJobServer.js"
 
 /**
@@ -45,20 +47,16 @@ const MAX_MESSAGE_BYTES = 128 * 1024 * 1024
  */
 const protocolErrorFor = (error: Error): JSONRPCMessage | undefined => {
   if (error instanceof SyntaxError) {
-    return errorResponse(ErrorCode.ParseError, "Parse error: the line is not valid JSON.")
+    return errorWithoutId(ErrorCode.ParseError, "Parse error: the line is not valid JSON.")
   }
   if (error.name === "ZodError") {
-    return errorResponse(ErrorCode.InvalidRequest, "Invalid request: the message is not a JSON-RPC 2.0 request, notification or response.")
+    return errorWithoutId(ErrorCode.InvalidRequest, "Invalid request: the message is not a JSON-RPC 2.0 request, notification or response.")
   }
   return undefined
 }
 
-const errorResponse = (code: number, message: string): JSONRPCMessage =>
-  // JSON-RPC 2.0 answers an unreadable request with id null; the SDK's message type has no null id.
-  ({ jsonrpc: "2.0", id: null, error: { code, message } }) as unknown as JSONRPCMessage
-
 /**
- * Serves the job tools on stdin/stdout until stdin closes or stdout breaks.
+ * Serves the job tools on stdin/stdout until stdin closes or stdout breaks. Logs go to stderr.
  *
  * @since 0.1.0
  * @category transports
@@ -91,4 +89,7 @@ export const serveStdio = (info: ServerInfo): Effect.Effect<void, never, JobMana
     yield* Effect.logInfo("serving MCP over stdio")
     const reason = yield* Deferred.await(closed)
     yield* Effect.logInfo(`shutting down: ${reason}`)
-  })
+  }).pipe(
+    // stdout carries the protocol alone: every log of the server and of the jobs it starts goes to stderr.
+    Effect.provide(stderrLogger)
+  )

@@ -90,7 +90,7 @@ export class CommandPolicy extends Context.Tag("mcp-background-job/CommandPolicy
   }
 
   /**
-   * The policy as a layer.
+   * The policy as a layer; a `JobManager` built where it is provided uses it instead of building its own.
    *
    * @since 0.1.0
    * @category layers

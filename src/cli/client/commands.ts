@@ -355,18 +355,10 @@ const wait = (conn: Connection, command: ParsedCommand) =>
     const until = option(command, "until")
     const asJson = flag(command, "json")
     const deadline = timeout === undefined ? undefined : Date.now() + timeout * 1000
-    let cursor: string | undefined
-    if (until !== undefined) {
-      // Output printed before the call counts: "wait until ready" must not hang on a server already ready.
-      const pattern = yield* compile(until)
-      const earlier = yield* conn.call("output", { job_id: id }, OutputAnswer)
-      const matched = [earlier.stdout, earlier.stderr].flatMap((text) => text.split("\n")).find((l) => l !== "" && pattern.test(l))
-      if (matched !== undefined) {
-        yield* asJson ? json({ job_id: id, reason: "matched", matched_line: matched }) : line(`matched: ${matched}`)
-        return ExitCode.ok
-      }
-      cursor = earlier.cursor
-    }
+    if (until !== undefined) yield* compile(until)
+    // Output printed before the call counts: "wait until ready" must not hang on a server already ready.
+    // The server looks from the job's start (its start cursor) and matches exactly as the wait tool does.
+    let cursor: string | undefined = until === undefined ? undefined : `${id.slice(0, 8)}:0:0`
     while (true) {
       const remaining = deadline === undefined ? WAIT_SLICE : Math.max(0, Math.min(WAIT_SLICE, (deadline - Date.now()) / 1000))
       const result = yield* conn.call(
