@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import { CommandRejected } from "../domain/errors.js"
 import { HOOK_VARIABLES, namePatterns, type NamePatterns } from "./NamePattern.js"
 import { ShellParser, type ShellParserUnavailable } from "./ShellParser.js"
-import type { ShellRedirect, ShellScript, ShellUnit, ShellWord } from "./ShellSyntax.js"
+import type { ConstructKind, ShellRedirect, ShellScript, ShellUnit, ShellWord } from "./ShellSyntax.js"
 import { type WrappedCommand, wrapperUse } from "./Wrappers.js"
 
 /**
@@ -29,12 +29,7 @@ export type PolicyRule =
   | "ambiguous-syntax"
   | "not-allowed"
   | "denied"
-  | "command-substitution"
-  | "process-substitution"
-  | "prompt-expansion"
-  | "arithmetic"
-  | "test-expression"
-  | "function-definition"
+  | ConstructKind
   | "redirect"
   | "protected-variable"
   | "wrapper"
