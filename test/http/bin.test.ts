@@ -3,7 +3,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { killMarked, processesWithMarker, uniqueMarker } from "../support/processes.js"
+import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../support/processes.js"
 import { BIN, callTool, connectClient, startBin } from "./support.js"
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
@@ -59,7 +59,8 @@ describe("the bin in HTTP mode", () => {
     const tokenFile = path.join(dir, "sub", "server.token")
     const server = await startBin(["--http", "--port", "0"], { ...cleanEnv(), MCP_BG_HTTP_TOKEN_FILE: tokenFile })
     cleanups.push(() => server.child.kill("SIGKILL"))
-    expect(server.stderr()).toContain(tokenFile)
+    // The token line follows the "listening" line the start waited for: it may still be on its way.
+    expect(await eventually(() => server.stderr().includes(tokenFile))).toBe(true)
     const stat = fs.statSync(tokenFile)
     expect(stat.mode & 0o777).toBe(0o600)
     const token = fs.readFileSync(tokenFile, "utf8").trim()

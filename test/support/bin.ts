@@ -26,7 +26,8 @@ export const runBin = (args: ReadonlyArray<string>, env: Record<string, string> 
       child.kill("SIGKILL")
       reject(new Error(`bin did not exit within ${timeoutMs} ms; stderr: ${stderr}`))
     }, timeoutMs)
-    child.on("exit", (code, signal) => {
+    // "close", not "exit": the output is complete only once the pipes are closed.
+    child.on("close", (code, signal) => {
       clearTimeout(timer)
       resolve({ code, signal, stdout, stderr })
     })
@@ -68,7 +69,7 @@ export const startRawServer = (env: Record<string, string> = {}, args: ReadonlyA
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
   child.stdin.on("error", () => {})
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal }))
+    child.on("close", (code, signal) => resolve({ code, signal }))
   )
   return {
     child,
