@@ -19,13 +19,12 @@ import * as Stream from "effect/Stream"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs/promises"
 import { SpawnFailed } from "./domain/errors.js"
-import { JOB_MARKER_VARIABLE, JobTree, MarkerCache, SHARED_READ_AGE_MS } from "./internal/jobTree.js"
+import { JOB_MARKER_VARIABLE, JobTree, MarkerCache } from "./internal/jobTree.js"
 import {
   listProcesses,
   pidsSince,
   type ProcessEntry,
   procAvailable,
-  recentProcesses,
   ticksSinceBoot
 } from "./internal/processTable.js"
 import { withLimits } from "./policy/ResourceLimits.js"
@@ -160,7 +159,6 @@ const make = Effect.gen(function*() {
     const tree = new JobTree(pid, token, startedAfter)
     const shellRunning = child.isRunning.pipe(Effect.orElseSucceed(() => false))
     let released = false
-    let markedAfterExit = false
     const release = Effect.suspend(() => {
       if (released) return Effect.void
       released = true
@@ -168,19 +166,20 @@ const make = Effect.gen(function*() {
       return guard.release(pid)
     })
     const spawnedAt = Date.now()
-    /** Reads the table, records what left the group, and tells the guard. */
-    const refresh = (withMarked: boolean) =>
-      Effect.suspend(() => {
-        if (!procAvailable) return Effect.succeed([])
-        // Every process of the job started after its shell: while the job is young, read only the pids handed
-        // out since; later, share a recent read of the whole table with the other jobs.
-        const table = Date.now() - spawnedAt < RECENT_PIDS_WINDOW_MS ?
-          listProcesses(pidsSince(pid)) :
-          recentProcesses(SHARED_READ_AGE_MS)
-        const found = tree.track(table)
-        if (withMarked) found.push(...tree.findMarked(table, markers))
-        return reportEscaped(tree, found).pipe(Effect.as(table))
-      })
+    /**
+     * A fresh read of the processes that may be the job's: while the job is young, only the pids handed out
+     * since its shell's; later the whole table. Never a shared older read: a process that just left the group
+     * still shows its old group there.
+     */
+    const freshTable = () => (Date.now() - spawnedAt < RECENT_PIDS_WINDOW_MS ? listProcesses(pidsSince(pid)) : listProcesses())
+    /** Records what left the group (by parent links and by marker), and tells the guard; `pending` as in `findMarked`. */
+    const lookForEscaped = Effect.suspend(() => {
+      if (!procAvailable) return Effect.succeed({ table: [] as ReadonlyArray<ProcessEntry>, pending: false })
+      const table = freshTable()
+      const marked = tree.findMarked(table, markers)
+      const found = [...tree.track(table), ...marked.found]
+      return reportEscaped(tree, found).pipe(Effect.as({ table, pending: marked.pending }))
+    })
     trees.add(tree)
     yield* tracking.open
     yield* guard.watchGroup({ pgid: pid, marker, startedAfter })
@@ -189,24 +188,31 @@ const make = Effect.gen(function*() {
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         yield* markStdinClosed("the job has ended")
-        if (yield* shellRunning) tree.signal("SIGKILL", yield* refresh(true))
+        if (yield* shellRunning) {
+          const { table } = yield* lookForEscaped
+          tree.signal("SIGKILL", table)
+        }
         yield* release
       })
     )
 
     const signal = (name: SignalName, target: SignalTarget = "group") =>
-      Effect.flatMap(refresh(true), (table) => Effect.sync(() => tree.signal(name, table, target)))
+      Effect.flatMap(lookForEscaped, ({ table }) => Effect.sync(() => tree.signal(name, table, target)))
 
+    /**
+     * Whether any process of the job is alive. "None" is only ever concluded from a fresh look for processes
+     * that left the group: one may leave (setsid) at any moment, mid-sweep included, and once its parent is
+     * gone only its marker links it to the job.
+     */
     const alive = Effect.gen(function*() {
-      const running = yield* shellRunning
-      if (!running && !markedAfterExit) {
-        // The shell is gone and so are the parent links from it: look once for processes that carry the marker.
-        markedAfterExit = true
-        yield* refresh(true)
-      }
-      const anyAlive = tree.groupAlive() || tree.escapedAlive()
-      if (!anyAlive && !running) yield* release
-      return anyAlive
+      // Concluded once: with no process left, none can start in the job any more.
+      if (released) return false
+      if (yield* shellRunning) return true
+      if (tree.groupAlive() || tree.escapedAlive()) return true
+      const { pending } = yield* lookForEscaped
+      if (pending || tree.escapedAlive()) return true
+      yield* release
+      return false
     })
 
     const exit: Effect.Effect<ExitInfo> = child.exitCode.pipe(

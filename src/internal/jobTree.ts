@@ -25,6 +25,18 @@ export const JOB_MARKER_VARIABLE = "MCP_BG_JOB_TOKEN"
 export const SHARED_READ_AGE_MS = 40
 
 /**
+ * What reading a process's marker gave: its value (undefined when it carries none), or `pending` when the
+ * process was caught between replacing its program and setting up its new environment (`exec`), when
+ * /proc shows an empty environment for a moment. A pending read is tried again at the next look.
+ *
+ * @internal
+ */
+export type MarkerRead = { readonly value: string | undefined } | "pending"
+
+/** Empty reads of one process after which its environment is taken as really empty (`env -i`), not mid-exec. */
+const PENDING_READS = 3
+
+/**
  * The marker value of processes, read from their environment once per process (pid and start time): when many
  * jobs look for their processes at once, each environment is read once, not once per job. A process that
  * replaces its environment later (exec) keeps the value it was first seen with, which is still the job it
@@ -34,24 +46,48 @@ export const SHARED_READ_AGE_MS = 40
  */
 export class MarkerCache {
   private readonly values = new Map<number, { readonly startTime: number; readonly value: string | undefined }>()
+  private readonly emptyReads = new Map<number, { readonly startTime: number; readonly count: number }>()
 
-  /** The marker value of a live process, or undefined when it carries none. */
-  valueOf(entry: ProcessEntry): string | undefined {
+  /** The marker value of a live process; `pending` while its environment cannot be read yet. */
+  read(entry: ProcessEntry): MarkerRead {
     const cached = this.values.get(entry.pid)
-    if (cached !== undefined && cached.startTime === entry.startTime) return cached.value
+    if (cached !== undefined && cached.startTime === entry.startTime) return cached
+    const environ = environEntries(entry.pid)
+    if (environ !== undefined && environ.length === 1 && environ[0] === "") {
+      // Mid-exec, a live process shows an empty environment: not cached, so the next look reads it again.
+      const previous = this.emptyReads.get(entry.pid)
+      const count = previous !== undefined && previous.startTime === entry.startTime ? previous.count + 1 : 1
+      if (count < PENDING_READS) {
+        this.emptyReads.set(entry.pid, { startTime: entry.startTime, count })
+        return "pending"
+      }
+    }
+    this.emptyReads.delete(entry.pid)
     const prefix = `${JOB_MARKER_VARIABLE}=`
-    const variable = environEntries(entry.pid)?.find((item) => item.startsWith(prefix))
-    const value = variable?.slice(prefix.length)
-    this.values.set(entry.pid, { startTime: entry.startTime, value })
-    return value
+    const value = environ?.find((item) => item.startsWith(prefix))?.slice(prefix.length)
+    const read = { startTime: entry.startTime, value }
+    this.values.set(entry.pid, read)
+    return read
   }
 
   /** Forgets processes that are not in `table` (a whole table), so that the cache stays as big as the system. */
   prune(table: ReadonlyArray<ProcessEntry>): void {
-    if (this.values.size <= table.length) return
+    if (this.values.size + this.emptyReads.size <= table.length) return
     const present = new Set(table.map((entry) => entry.pid))
     for (const pid of this.values.keys()) if (!present.has(pid)) this.values.delete(pid)
+    for (const pid of this.emptyReads.keys()) if (!present.has(pid)) this.emptyReads.delete(pid)
   }
+}
+
+/**
+ * The processes a look for marked processes recorded, and whether it met one whose environment could not be
+ * read yet (so that the look must be repeated before the job can be called gone).
+ *
+ * @internal
+ */
+export interface MarkedScan {
+  readonly found: Array<ProcessEntry>
+  readonly pending: boolean
 }
 
 /** Sends a signal; a process or group that is already gone (ESRCH) is not an error. */
@@ -95,17 +131,25 @@ export class JobTree {
     return this.recordAll(liveDescendantsOf(roots, table))
   }
 
-  /** Records the live processes outside the group that carry the job's marker; returns the new ones. Reads environments: call it at decisive moments, not on a timer. */
-  findMarked(table: ReadonlyArray<ProcessEntry>, markers: MarkerCache): Array<ProcessEntry> {
-    const candidates = table.filter((entry) =>
-      isLive(entry) &&
-      entry.pgid !== this.pgid &&
-      entry.startTime >= this.startedAfter &&
-      entry.pid !== process.pid &&
-      this.escaped.get(entry.pid) !== entry.startTime &&
-      markers.valueOf(entry) === this.token
-    )
-    return this.recordAll(candidates)
+  /** Records the live processes outside the group that carry the job's marker. Reads environments: call it at decisive moments, not on a timer. */
+  findMarked(table: ReadonlyArray<ProcessEntry>, markers: MarkerCache): MarkedScan {
+    let pending = false
+    const candidates = table.filter((entry) => {
+      if (
+        !isLive(entry) ||
+        entry.pgid === this.pgid ||
+        entry.startTime < this.startedAfter ||
+        entry.pid === process.pid ||
+        this.escaped.get(entry.pid) === entry.startTime
+      ) return false
+      const read = markers.read(entry)
+      if (read === "pending") {
+        pending = true
+        return false
+      }
+      return read.value === this.token
+    })
+    return { found: this.recordAll(candidates), pending }
   }
 
   /** Sends `signal` to the group and to every recorded process that is still the same process; `table` may be partial. */

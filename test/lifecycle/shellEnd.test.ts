@@ -57,4 +57,13 @@ describe("a job ends when its shell ends", () => {
     expect(result.stdout).toBe("started\n")
     await expectEventually("the escaped child is swept", () => sleep.live() === 0, GRACE_MS + 4000)
   })
+
+  it("sweeps a child that leaves the group with setsid while the sweep after the shell's exit is under way", async () => {
+    // The subshell outlives the shell and ignores the sweep's SIGTERM; it leaves the group only later, so the
+    // process is linked to the job by its marker alone (its parent, setsid -f, is gone at once).
+    const job = await jobs.run((j) => j.execute({ command: `(trap '' TERM; sleep 0.3; setsid -f ${sleep.sleep} 60) & echo started` }))
+    const result = await jobs.run((j) => j.wait(job.id, { timeout: "30 seconds", fromStart: true }))
+    expect(result.stdout).toBe("started\n")
+    await expectEventually("the escaped child is swept", () => sleep.live() === 0, GRACE_MS + 4000)
+  })
 })

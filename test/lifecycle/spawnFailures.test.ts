@@ -86,12 +86,10 @@ describe("spawn failures", () => {
     fs.mkdirSync(locked, { mode: 0o700 })
     fs.chmodSync(scratch, 0o755)
     const asRoot = process.getuid?.() === 0
-    // As root, run the attempt as "nobody"; as anyone else, the directory is refused to us already.
+    // As root, the fixture becomes "nobody" once its modules are loaded (wherever the checkout lies and whoever
+    // can read it); as anyone else, the directory is refused to us already.
     if (!asRoot) fs.chmodSync(locked, 0o000)
-    const output = execFileSync(process.execPath, [executeIn, locked], {
-      encoding: "utf8",
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {})
-    })
+    const output = execFileSync(process.execPath, [executeIn, locked], { encoding: "utf8" })
     if (!asRoot) fs.chmodSync(locked, 0o700)
     const result = JSON.parse(output.trim().split("\n").pop()!) as {
       failed: { tag: string; message: string } | null
