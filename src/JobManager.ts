@@ -34,18 +34,18 @@ import {
 } from "./domain/errors.js"
 import { JobEvent } from "./domain/JobEvent.js"
 import type { JobDetails, JobSummary, OutputView, StdinMode, TailView, WaitResult } from "./domain/JobInfo.js"
-import { Job, type JobSpec } from "./Job.js"
+import { Job, type JobSpec } from "./internal/Job.js"
 import { JobConfig } from "./JobConfig.js"
-import { compilePattern, readSince, tail as tailView } from "./JobOutput.js"
-import { awaitJob } from "./JobWait.js"
+import { compilePattern, readSince, tail as tailView } from "./internal/JobOutput.js"
+import { awaitJob } from "./internal/JobWait.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 import { CommandPolicy, unsupportedPolicyShell } from "./policy/CommandPolicy.js"
 import { jobEnvironment } from "./policy/JobEnvironment.js"
 import { resolveWorkingDirectory } from "./policy/WorkingDirectory.js"
 import type { Position } from "./OutputBuffer.js"
 import { type SignalName, Spawner } from "./Spawner.js"
-import { awaitGone, stopGroup, stopJob, supervise } from "./Supervisor.js"
-import { toText } from "./TextView.js"
+import { awaitGone, stopGroup, stopJob, supervise } from "./internal/Supervisor.js"
+import { toText } from "./internal/TextView.js"
 
 /**
  * How to start a job.

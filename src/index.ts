@@ -70,9 +70,9 @@ export { instructions, serveStdio, type ServerInfo } from "./mcp/stdio.js"
 /** The command policy: parse with a real shell parser, then decide per simple command. @since 0.1.0 */
 export { CommandPolicy, type CommandPolicyOptions, type CommandPolicyService, type PolicyRule } from "./policy/CommandPolicy.js"
 /** The shell parser service (tree-sitter-bash on WebAssembly). @since 0.1.0 */
-export { ShellParser, ShellParserUnavailable } from "./policy/ShellParser.js"
+export { ShellParser, ShellParserUnavailable } from "./shell/ShellParser.js"
 /** What the policy knows about a parsed command. @since 0.1.0 */
-export type { ShellConstruct, ShellScript, ShellUnit, ShellWord } from "./policy/ShellSyntax.js"
+export type { ShellConstruct, ShellScript, ShellUnit, ShellWord } from "./shell/ShellSyntax.js"
 /** Variables that load or run code, refused under a command policy unless allowed. @since 0.1.0 */
 export { HOOK_VARIABLES, SERVER_SECRETS } from "./policy/NamePattern.js"
 /** Serving the job tools over Streamable HTTP, with bearer tokens and browser checks. @since 0.1.0 */

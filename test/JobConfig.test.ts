@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
-import { configProvider, parseServerArgs } from "../src/cli/serverArgs.js"
+import { configProvider, parseServerArgs } from "../src/main/serverArgs.js"
 import { firstInvalidSetting, JobConfig, parseByteSize } from "../src/JobConfig.js"
 
 const readConfig = (vars: Record<string, string>) =>

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { completeUtf8Length, filterLines, lastLines, renderTerminalText, toText } from "../src/TextView.js"
+import { completeUtf8Length, filterLines, lastLines, renderTerminalText, toText } from "../src/internal/TextView.js"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 

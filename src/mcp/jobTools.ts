@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { JobDetails, JobSummary, OutputView, WaitResult } from "../domain/JobInfo.js"
 import { jobStatuses } from "../domain/JobInfo.js"
-import { cursorFor } from "../Job.js"
+import { cursorFor } from "../internal/Job.js"
 import { JobManager } from "../JobManager.js"
 import * as McpTool from "./McpTool.js"
 

@@ -11,7 +11,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { JobManager } from "../JobManager.js"
-import { stderrLogger } from "../logging.js"
+import { stderrLogger } from "../main/logging.js"
 import { errorWithoutId } from "./jsonRpc.js"
 import * as McpJobServer from "./McpJobServer.js"
 

@@ -12,8 +12,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { CommandRejected } from "../domain/errors.js"
 import { HOOK_VARIABLES, namePatterns, type NamePatterns } from "./NamePattern.js"
-import { ShellParser, type ShellParserUnavailable } from "./ShellParser.js"
-import type { ConstructKind, ShellRedirect, ShellScript, ShellUnit, ShellWord } from "./ShellSyntax.js"
+import { ShellParser, type ShellParserUnavailable } from "../shell/ShellParser.js"
+import type { ConstructKind, ShellRedirect, ShellScript, ShellUnit, ShellWord } from "../shell/ShellSyntax.js"
 import { type WrappedCommand, wrapperUse } from "./Wrappers.js"
 
 /**

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import type { ShellWord } from "./ShellSyntax.js"
+import type { ShellWord } from "../shell/ShellSyntax.js"
 
 /**
  * What a wrapper runs, as far as its words tell: a command (its words), shell code (a literal string, or

@@ -7,7 +7,7 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { bench, describe } from "vitest"
 import { CommandPolicy } from "../../src/policy/CommandPolicy.js"
-import { ShellParser } from "../../src/policy/ShellParser.js"
+import { ShellParser } from "../../src/shell/ShellParser.js"
 
 const policy = await Effect.runPromise(
   CommandPolicy.make({

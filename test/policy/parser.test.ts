@@ -4,7 +4,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { describe, expect, it } from "@effect/vitest"
-import { ShellParser } from "../../src/policy/ShellParser.js"
+import { ShellParser } from "../../src/shell/ShellParser.js"
 
 const unitsOf = (source: string) =>
   Effect.gen(function*() {

@@ -12,15 +12,15 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
-import type { TokenFileError } from "./http/HttpAuth.js"
-import type { HttpConfig } from "./http/HttpConfig.js"
-import type { HttpServerError } from "./http/McpHttpServer.js"
-import { firstInvalidSetting, type JobConfig } from "./JobConfig.js"
+import type { TokenFileError } from "../http/HttpAuth.js"
+import type { HttpConfig } from "../http/HttpConfig.js"
+import type { HttpServerError } from "../http/McpHttpServer.js"
+import { firstInvalidSetting, type JobConfig } from "../JobConfig.js"
 import { stderrLogger } from "./logging.js"
-import { JobManager } from "./JobManager.js"
-import { serveStdio } from "./mcp/stdio.js"
-import * as NodeProcessGuard from "./NodeProcessGuard.js"
-import * as NodeSpawner from "./NodeSpawner.js"
+import { JobManager } from "../JobManager.js"
+import { serveStdio } from "../mcp/stdio.js"
+import * as NodeProcessGuard from "../NodeProcessGuard.js"
+import * as NodeSpawner from "../NodeSpawner.js"
 import { packageVersion } from "./packageInfo.js"
 
 /** The exit code of a configuration error. */
@@ -40,7 +40,7 @@ export const serve = (config: JobConfig, http?: HttpConfig): void => {
   const server: Effect.Effect<void, HttpServerError | TokenFileError, JobManager | Scope.Scope> = http === undefined ?
     serveStdio(info) :
     // HTTP mode's modules load only in HTTP mode: stdio starts faster without them.
-    Effect.promise(() => import("./http/McpHttpServer.js")).pipe(
+    Effect.promise(() => import("../http/McpHttpServer.js")).pipe(
       Effect.flatMap(({ serveHttp }) => serveHttp(info, http)),
       Effect.tapError((error) => Effect.sync(() => process.stderr.write(`mcp-background-job: ${error.message}\n`)))
     )

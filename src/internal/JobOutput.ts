@@ -5,10 +5,10 @@
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
-import { InvalidArgument } from "./domain/errors.js"
-import type { OutputView, TailView } from "./domain/JobInfo.js"
+import { InvalidArgument } from "../domain/errors.js"
+import type { OutputView, TailView } from "../domain/JobInfo.js"
 import type { Job } from "./Job.js"
-import type { Position, StreamName } from "./OutputBuffer.js"
+import type { Position, StreamName } from "../OutputBuffer.js"
 import { completeUtf8Length, filterLines, lastLines, toText } from "./TextView.js"
 
 /**

@@ -12,8 +12,8 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { Job, StopReason } from "./Job.js"
-import type { StreamName } from "./OutputBuffer.js"
-import type { JobProcess } from "./Spawner.js"
+import type { StreamName } from "../OutputBuffer.js"
+import type { JobProcess } from "../Spawner.js"
 
 /**
  * The timings a supervisor follows.

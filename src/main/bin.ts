@@ -10,12 +10,12 @@ import type * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as fs from "node:fs"
-import { isClientCommand } from "./cli/client/args.js"
-import { configProvider, helpText, parseServerArgs } from "./cli/serverArgs.js"
-import { checkExposure, HttpConfig } from "./http/HttpConfig.js"
-import { firstInvalidSetting, JobConfig, settings } from "./JobConfig.js"
+import { isClientCommand } from "../cli/args.js"
+import { configProvider, helpText, parseServerArgs } from "./serverArgs.js"
+import { checkExposure, HttpConfig } from "../http/HttpConfig.js"
+import { firstInvalidSetting, JobConfig, settings } from "../JobConfig.js"
 import { packageVersion } from "./packageInfo.js"
-import { unsupportedPolicyShell } from "./policy/CommandPolicy.js"
+import { unsupportedPolicyShell } from "../policy/CommandPolicy.js"
 
 const EXIT_USAGE = 2
 
@@ -25,7 +25,7 @@ const usageError = (message: string): never => {
 }
 
 if (isClientCommand(process.argv[2])) {
-  const client = await import("./cli/client/main.js")
+  const client = await import("../cli/main.js")
   process.exit(await client.runClient(process.argv.slice(2), packageVersion()))
 }
 

@@ -10,10 +10,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import type { WaitReason, WaitResult } from "./domain/JobInfo.js"
+import type { WaitReason, WaitResult } from "../domain/JobInfo.js"
 import type { Job } from "./Job.js"
 import { LineScanner, readSince } from "./JobOutput.js"
-import type { Position } from "./OutputBuffer.js"
+import type { Position } from "../OutputBuffer.js"
 
 /**
  * When a wait returns.

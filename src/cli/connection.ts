@@ -14,8 +14,8 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
-import { defaultTokenFile } from "../../http/HttpAuth.js"
-import { parseTokens } from "../../http/HttpConfig.js"
+import { defaultTokenFile } from "../http/HttpAuth.js"
+import { parseTokens } from "../http/HttpConfig.js"
 
 /**
  * Exit codes of the client.

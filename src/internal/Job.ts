@@ -9,11 +9,11 @@ import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as os from "node:os"
-import { InvalidArgument } from "./domain/errors.js"
-import type { JobDetails, JobStatus, JobSummary, StdinMode } from "./domain/JobInfo.js"
-import type { Position, StreamName } from "./OutputBuffer.js"
-import { OutputBuffer } from "./OutputBuffer.js"
-import type { ExitInfo, JobProcess } from "./Spawner.js"
+import { InvalidArgument } from "../domain/errors.js"
+import type { JobDetails, JobStatus, JobSummary, StdinMode } from "../domain/JobInfo.js"
+import type { Position, StreamName } from "../OutputBuffer.js"
+import { OutputBuffer } from "../OutputBuffer.js"
+import type { ExitInfo, JobProcess } from "../Spawner.js"
 
 /**
  * What a job was started with; `restart` starts a new job from the same spec.
