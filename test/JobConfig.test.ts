@@ -1,12 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import { configProvider, parseServerArgs } from "../src/main/serverArgs.js"
-import { firstInvalidSetting, JobConfig, parseByteSize } from "../src/JobConfig.js"
+import { firstInvalidSetting, JobConfig, type JobConfigInput, parseByteSize } from "../src/JobConfig.js"
+import { JobManager } from "../src/JobManager.js"
+import { TestSpawner } from "../src/testing/index.js"
 
 const readConfig = (vars: Record<string, string>) =>
   Effect.runSync(
@@ -105,6 +109,30 @@ describe("JobConfig", () => {
     assert.strictEqual(Duration.toMillis(Option.getOrThrow(config.jobTimeout)), 1000)
     assert.isTrue(config.allowedCommands[0]!.test("ls -la"))
     assert.strictEqual(config.maxOutputSize, 10 * 1024 * 1024)
+  })
+})
+
+describe("JobConfig.make with values the runtime cannot use", () => {
+  const build = (input: Parameters<typeof JobConfig.make>[0]) =>
+    Effect.runSync(
+      Effect.scoped(Effect.flip(Layer.build(JobManager.layer(JobConfig.make(input)).pipe(Layer.provide(TestSpawner.layer([]))))))
+    )
+
+  it("never throws: a bad pattern or duration is a ConfigError naming the setting when the runtime is built, like every other bad value", () => {
+    for (
+      const [input, name] of [
+        [{ allowedCommands: ["^npm ", "(unclosed"] }, "MCP_BG_ALLOWED_COMMANDS"],
+        [{ deniedCommands: ["[z-a]"] }, "MCP_BG_DENIED_COMMANDS"],
+        // As a JavaScript caller could pass it.
+        [{ killGrace: "five seconds" as unknown as Duration.DurationInput }, "MCP_BG_KILL_GRACE"],
+        [{ cleanupInterval: -1 }, "MCP_BG_CLEANUP_INTERVAL"],
+        [{ maxJobs: 0 }, "MCP_BG_MAX_JOBS"]
+      ] satisfies ReadonlyArray<readonly [JobConfigInput, string]>
+    ) {
+      const error = build(input)
+      assert.isTrue(ConfigError.isConfigError(error), JSON.stringify(input))
+      assert.strictEqual(firstInvalidSetting(error)?.[0], name)
+    }
   })
 })
 

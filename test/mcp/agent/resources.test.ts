@@ -111,6 +111,17 @@ describe.each(transports)("job output resources over %s", (transport) => {
     const { resources } = await quickCleanup.client.listResources()
     expect(resources.map((r) => r.uri)).not.toContain(`job://${job.job_id}/output`)
     expect(await quickCleanup.callError("status", { job_id: job.job_id })).toMatch(/not found/)
+    // A subscription to the removed job is refused, not kept for the server's lifetime.
+    const refused = await quickCleanup.client.subscribeResource({ uri: `job://${job.job_id}/output` }).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(McpError)
+    expect((refused as McpError).code).toBe(-32002)
+    expect((refused as McpError).message).toMatch(/not found/)
+  })
+
+  it("refuses to subscribe to a job that does not exist", async () => {
+    const refused = await harness.client.subscribeResource({ uri: "job://0f0e0d0c-0000-4000-8000-000000000000/stdout" }).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(McpError)
+    expect((refused as McpError).code).toBe(-32002)
   })
 
   it("refuses to subscribe to a URI that is not a job resource", async () => {
