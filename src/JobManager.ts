@@ -9,43 +9,54 @@ import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as PubSub from "effect/PubSub"
 import type * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
+import type * as Stream from "effect/Stream"
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs/promises"
-import * as os from "node:os"
 import {
-  CommandRejected,
-  InputNotAccepted,
-  InvalidArgument,
+  type CommandRejected,
+  type InputNotAccepted,
+  type InvalidArgument,
   JobLimitReached,
-  JobNotFound,
+  type JobNotFound,
   JobNotRunning,
   SpawnFailed,
-  StdinClosed
+  type StdinClosed
 } from "./domain/errors.js"
 import { JobEvent } from "./domain/JobEvent.js"
-import type { JobDetails, JobSummary, OutputView, StdinMode, TailView, WaitResult } from "./domain/JobInfo.js"
+import type { KillResult, StdinMode } from "./domain/JobStatus.js"
+import type { JobDetails, JobSummary, OutputView, TailView, WaitResult } from "./domain/JobViews.js"
+import { makeEventHub } from "./internal/EventHub.js"
 import { Job, type JobSpec } from "./internal/Job.js"
-import { JobConfig } from "./JobConfig.js"
+import {
+  checkDuration,
+  checkEnv,
+  checkMaxBytes,
+  checkSignal,
+  checkTailLines,
+  inputBytes,
+  signalTarget
+} from "./internal/jobArguments.js"
 import { compilePattern, readSince, tail as tailView } from "./internal/JobOutput.js"
+import { JobTable, type Reservation } from "./internal/JobTable.js"
 import { awaitJob } from "./internal/JobWait.js"
+import { ownedView } from "./internal/OwnerView.js"
+import { writeInput } from "./internal/stdinWriter.js"
+import { awaitGone, stopGroup, stopJob, supervise, type SupervisorHooks } from "./internal/Supervisor.js"
+import { toText } from "./internal/TextView.js"
+import { JobConfig } from "./JobConfig.js"
 import * as NodeSpawner from "./NodeSpawner.js"
-import { CommandPolicy, unsupportedPolicyShell } from "./policy/CommandPolicy.js"
+import type { Position } from "./OutputBuffer.js"
+import { CommandPolicy, type CommandPolicyService, unsupportedPolicyShell } from "./policy/CommandPolicy.js"
 import { jobEnvironment } from "./policy/JobEnvironment.js"
 import { resolveWorkingDirectory } from "./policy/WorkingDirectory.js"
-import type { Position } from "./OutputBuffer.js"
-import { type SignalName, Spawner } from "./Spawner.js"
-import { awaitGone, stopGroup, stopJob, supervise } from "./internal/Supervisor.js"
-import { toText } from "./internal/TextView.js"
+import { Spawner } from "./Spawner.js"
 
 /**
  * How to start a job.
@@ -126,33 +137,6 @@ export interface InteractOptions {
 }
 
 /**
- * What `kill` did: `signalled` when a specific signal was sent once (no escalation).
- *
- * @since 0.1.0
- * @category models
- */
-export type KillResult = "killed" | "signalled" | "already_terminated" | "not_found"
-
-const DEFAULT_WAIT = Duration.seconds(30)
-const DEFAULT_INTERACT_TIMEOUT = Duration.seconds(5)
-const DEFAULT_INTERACT_IDLE = Duration.millis(500)
-/** Input is handed to the process in pieces this big, so a stalled reader is noticed within a bound. */
-const INPUT_PIECE = 16 * 1024
-/** Events kept for a subscriber that has not read them yet; beyond this the oldest are dropped. */
-const EVENT_BUFFER = 512
-
-/** Signals `kill` accepts by name. */
-const signalNames = new Set(Object.keys(os.constants.signals))
-
-/**
- * Signals a terminal sends to its whole foreground group (Ctrl-C, Ctrl-\, Ctrl-Z) and the ones meant to stop or
- * resume everything: they go to the shell too, which waits for its program on SIGINT and runs its traps.
- * Any other signal (SIGHUP, SIGUSR1, ...) goes to the programs only, or the shell would die of it and end a
- * job whose program handled it.
- */
-const groupSignals = new Set(["SIGINT", "SIGQUIT", "SIGTSTP", "SIGSTOP", "SIGCONT", "SIGTERM", "SIGKILL"])
-
-/**
  * The job runtime's operations.
  *
  * @since 0.1.0
@@ -220,7 +204,22 @@ export class JobManager extends Context.Tag("mcp-background-job/JobManager")<Job
    * @category layers
    */
   static layer(config: JobConfig): Layer.Layer<JobManager, ConfigError.ConfigError, Spawner> {
-    return Layer.scoped(JobManager, make(config))
+    return Layer.scoped(
+      JobManager,
+      // A broken installation (the parser's WebAssembly missing) is a defect, not a configuration error.
+      Effect.flatMap(Effect.orDie(CommandPolicy.make(config)), (policy) => make(config, policy))
+    )
+  }
+
+  /**
+   * The manager with an explicit configuration and the application's own `CommandPolicy` instead of the one
+   * the configuration describes; needs a `Spawner` and the policy.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static layerWithPolicy(config: JobConfig): Layer.Layer<JobManager, ConfigError.ConfigError, Spawner | CommandPolicy> {
+    return Layer.scoped(JobManager, Effect.flatMap(CommandPolicy, (policy) => make(config, policy)))
   }
 
   /**
@@ -245,268 +244,166 @@ export class JobManager extends Context.Tag("mcp-background-job/JobManager")<Job
   }
 }
 
-const notFound = (id: string) => new JobNotFound({ jobId: id })
+const DEFAULT_WAIT = Duration.seconds(30)
+const DEFAULT_INTERACT_TIMEOUT = Duration.seconds(5)
+const DEFAULT_INTERACT_IDLE = Duration.millis(500)
+/** A restarted job's old run must be gone (ports, files) before the new one starts; this long at most for its group. */
+const RESTART_GONE_BOUND = Duration.seconds(1)
 
-const validateEnv = (env: Readonly<Record<string, string>>): Either.Either<void, InvalidArgument> => {
-  for (const [name, value] of Object.entries(env)) {
-    if (name === "" || name.includes("=") || name.includes("\0")) {
-      return Either.left(
-        new InvalidArgument({ argument: "env", reason: `${JSON.stringify(name)} is not a valid variable name (no "=", no NUL, not empty).` })
-      )
-    }
-    if (typeof value !== "string" || value.includes("\0")) {
-      return Either.left(
-        new InvalidArgument({ argument: "env", reason: `the value of ${name} must be a string without NUL characters.` })
-      )
-    }
-  }
-  return Either.right(undefined)
-}
+const START_CURSOR: Position = { stdout: 0, stderr: 0 }
 
-const decodeDuration = (argument: string, input: Duration.DurationInput): Either.Either<Duration.Duration, InvalidArgument> => {
-  const duration = Duration.decodeUnknown(input)
-  return Option.match(duration, {
-    onNone: () => Either.left(new InvalidArgument({ argument, reason: `${String(input)} is not a duration.` })),
-    onSome: (d) =>
-      Duration.lessThan(d, Duration.zero) ?
-        Either.left(new InvalidArgument({ argument, reason: "it must not be negative." })) :
-        Either.right(d)
-  })
-}
-
-const make = (config: JobConfig) =>
+const make = (config: JobConfig, policy: CommandPolicyService) =>
   Effect.gen(function*() {
     const spawner = yield* Spawner
     const managerScope = yield* Effect.scope
     yield* checkLimits(config)
     const workingDir = yield* checkWorkingDir(config.workingDir)
-    // A broken installation (the parser's WebAssembly missing) is a defect, not a configuration error.
-    // A policy provided in the context wins (an application's own rules); otherwise the configured one.
-    const policy = yield* Effect.serviceOption(CommandPolicy).pipe(
-      Effect.flatMap(Option.match({ onNone: () => CommandPolicy.make(config), onSome: Effect.succeed })),
-      Effect.orDie
-    )
     const shellProblem = policy.active ? unsupportedPolicyShell(config.shell) : undefined
     if (shellProblem !== undefined) return yield* Effect.fail(ConfigError.InvalidData(["MCP_BG_SHELL"], shellProblem))
     const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
-    const jobs = new Map<string, Job>()
+    const table = new JobTable()
     const fibers = yield* FiberMap.make<string>()
     // Job scopes are children of this one, closed in parallel: on shutdown all jobs stop at once, not one grace period after another.
     const jobScopes = yield* Scope.fork(managerScope, ExecutionStrategy.parallel)
-    // Closed first on shutdown: a job stopped by the shutdown reads killed, whatever its process does while dying.
+    // Closed first on shutdown: a job stopped by the shutdown reads killed, whatever its process does while
+    // dying, and whoever waits on a job is told at once.
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
-        for (const job of jobs.values()) if (job.status === "running") job.stopReason = "killed"
+        for (const job of table.all()) job.markShuttingDown()
       })
     )
-    const events = yield* PubSub.sliding<JobEvent>(EVENT_BUFFER)
-    /** Subscribers of any kind, and those that want output chunks (publishing chunks costs on every read). */
-    let subscribers = 0
-    let outputSubscribers = 0
-    /** Slots taken by executions between their limit check and their registration. */
-    let reserved = 0
-
-    const runningCount = () => {
-      let count = 0
-      for (const job of jobs.values()) if (job.processRunning) count++
-      return count
-    }
-
-    const publish = (event: JobEvent) => (subscribers > 0 ? PubSub.publish(events, event) : Effect.void)
-
-    const hooks = {
-      onOutput: (job: Job, stream: "stdout" | "stderr", bytes: Uint8Array) =>
-        outputSubscribers > 0 ?
-          PubSub.publish(events, JobEvent.Output({ jobId: job.id, stream, bytes, cursor: job.cursorAt(job.buffer.position) })) :
-          undefined,
-      onExit: (job: Job) =>
-        publish(JobEvent.Exited({ jobId: job.id, status: job.status, exitCode: job.exit?.code ?? null, signal: job.exit?.signal ?? null }))
+    const hub = yield* makeEventHub
+    const hooks: SupervisorHooks = {
+      onOutput: hub.publishOutput,
+      onExit: (job) =>
+        hub.publish(JobEvent.Exited({ jobId: job.id, status: job.status, exitCode: job.exit?.code ?? null, signal: job.exit?.signal ?? null }))
     }
     const settings = { killGrace: config.killGrace, cleanupInterval: config.cleanupInterval }
 
-    const lookup = (id: string): Effect.Effect<Job, JobNotFound> =>
+    const details = Effect.fnUntraced(function*(job: Job) {
+      const now = yield* Clock.currentTimeMillis
+      const stdinOpen = job.processRunning ? yield* job.process.stdinOpen : false
+      return job.details(now, stdinOpen)
+    })
+
+    /** Takes the job out of the table and closes its scope (which stops whatever is left of its group). */
+    const remove = (job: Job) =>
       Effect.suspend(() => {
-        const job = jobs.get(id)
-        return job === undefined ? Effect.fail(notFound(id)) : Effect.succeed(job)
+        table.remove(job.id)
+        job.markRemoved()
+        return Scope.close(job.scope, Exit.void).pipe(Effect.zipRight(hub.publish(JobEvent.Removed({ jobId: job.id }))))
       })
 
-    const details = (job: Job) =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const stdinOpen = job.processRunning && job.process !== undefined ? yield* job.process.stdinOpen : false
-        return job.details(now, stdinOpen)
-      })
+    /** Spawns the job's process in a scope of its own and registers the job in the reserved slot. */
+    const launch = Effect.fnUntraced(function*(spec: JobSpec, slot: Reservation) {
+      const id = randomUUID()
+      const startedAt = new Date(yield* Clock.currentTimeMillis)
+      const scope = yield* Scope.fork(jobScopes, ExecutionStrategy.sequential)
+      const process = yield* spawner.spawn({
+        shell: config.shell,
+        command: spec.command,
+        limits: config.limits,
+        cwd: spec.cwd,
+        env: jobEnvironment({ inherited: globalThis.process.env, scrub: config.scrubEnv, extra: spec.env }),
+        stdin: spec.stdin
+      }).pipe(
+        Scope.extend(scope),
+        // A failed or broken spawn leaves nothing behind: what it acquired is released now, not at shutdown.
+        Effect.onError(() => Scope.close(scope, Exit.void))
+      )
+      // Added last, so it runs first when the scope closes: the graceful stop before the hard one.
+      yield* Scope.addFinalizer(scope, stopGroup(process, config.killGrace))
+      const job = new Job(id, spec, startedAt, config.maxOutputSize, process, scope)
+      slot.fill(job)
+      yield* FiberMap.run(fibers, id, supervise(job, settings, hooks).pipe(Effect.ensuring(remove(job))))
+      yield* hub.publish(JobEvent.Started({ jobId: id, command: spec.command, pid: process.pid }))
+      yield* Effect.logInfo("job started").pipe(Effect.annotateLogs({ job: id, pid: process.pid, command: spec.command }))
+      return yield* details(job)
+    })
 
     const start = (spec: JobSpec) =>
-      Effect.uninterruptible(Effect.gen(function*() {
-        if (runningCount() + reserved >= config.maxJobs) {
-          return yield* new JobLimitReached({ limit: config.maxJobs })
-        }
-        const id = randomUUID()
-        const job = new Job(id, spec, new Date(yield* Clock.currentTimeMillis), config.maxOutputSize)
-        reserved++
-        const scope = yield* Scope.fork(jobScopes, ExecutionStrategy.sequential)
-        const spawned = yield* spawner.spawn({
-          shell: config.shell,
-          command: spec.command,
-          limits: config.limits,
-          cwd: spec.cwd,
-          env: jobEnvironment({ inherited: process.env, scrub: config.scrubEnv, extra: spec.env }),
-          stdin: spec.stdin
-        }).pipe(
-          Scope.extend(scope),
-          Effect.tapError(() => Scope.close(scope, Exit.void)),
-          Effect.ensuring(Effect.sync(() => reserved--))
-        )
-        // Added last, so it runs first when the scope closes: the graceful stop before the hard one.
-        yield* Scope.addFinalizer(scope, stopGroup(spawned, config.killGrace))
-        job.process = spawned
-        job.scope = scope
-        jobs.set(id, job)
-        yield* FiberMap.run(
-          fibers,
-          id,
-          supervise(job, spawned, settings, hooks).pipe(
-            Effect.ensuring(
-              Effect.suspend(() => {
-                jobs.delete(id)
-                job.removed = true
-                job.stateChanged.fire()
-                return Scope.close(scope, Exit.void).pipe(Effect.zipRight(publish(JobEvent.Removed({ jobId: id }))))
-              })
-            )
-          )
-        )
-        yield* publish(JobEvent.Started({ jobId: id, command: spec.command, pid: spawned.pid }))
-        yield* Effect.logInfo("job started").pipe(Effect.annotateLogs({ job: id, pid: spawned.pid, command: spec.command }))
-        return yield* details(job)
+      Effect.uninterruptible(Effect.suspend((): Effect.Effect<JobDetails, JobLimitReached | SpawnFailed> => {
+        const slot = table.reserve(config.maxJobs)
+        if (slot === undefined) return Effect.fail(new JobLimitReached({ limit: config.maxJobs }))
+        return launch(spec, slot).pipe(Effect.ensuring(Effect.sync(slot.cancel)))
       }))
 
     const execute = Effect.fn("JobManager.execute")(function*(options: ExecuteOptions) {
       yield* policy.check(options.command)
-      const env = options.env ?? {}
-      yield* validateEnv(env)
+      const env = yield* checkEnv(options.env ?? {})
       yield* policy.checkEnv(options.command, env)
       const cwd = yield* resolveWorkingDirectory({ workingDir, cwd: options.cwd, restrict: restrictCwd, command: options.command })
       const timeout = options.timeout === undefined ?
         config.jobTimeout :
         options.timeout === null ?
         Option.none() :
-        Option.some(yield* decodeDuration("timeout", options.timeout))
-      const stdin = options.stdin ?? "pipe"
-      return yield* start({ command: options.command, cwd, env, timeout, stdin, owner: options.owner })
+        Option.some(yield* checkDuration("timeout", options.timeout))
+      return yield* start({ command: options.command, cwd, env, timeout, stdin: options.stdin ?? "pipe", owner: options.owner })
     })
 
-    const list = Effect.sync(() => Array.from(jobs.values(), (job) => job.summary()).reverse())
+    const list = Effect.sync(() => Array.from(table.all(), (job) => job.summary()).reverse())
 
     const status = Effect.fn("JobManager.status")(function*(id: string) {
-      return yield* details(yield* lookup(id))
+      return yield* details(yield* table.lookup(id))
     })
 
     const positionFor = (job: Job, cursor: string | undefined, fallback: Position) =>
       cursor === undefined ? Effect.succeed(fallback) : job.parseCursor(cursor)
 
-    const checkMaxBytes = (maxBytes: number | undefined): Either.Either<number | undefined, InvalidArgument> =>
-      maxBytes === undefined || (Number.isSafeInteger(maxBytes) && maxBytes >= 1) ?
-        Either.right(maxBytes) :
-        Either.left(new InvalidArgument({ argument: "max_bytes", reason: `${maxBytes} is not a positive integer.` }))
-
     const output = Effect.fn("JobManager.output")(function*(id: string, options: OutputOptions = {}) {
-      const job = yield* lookup(id)
-      const from = yield* positionFor(job, options.cursor, { stdout: 0, stderr: 0 })
+      const job = yield* table.lookup(id)
+      const from = yield* positionFor(job, options.cursor, START_CURSOR)
       const filter = options.filter === undefined ? undefined : yield* compilePattern("filter", options.filter)
       const maxBytes = yield* checkMaxBytes(options.maxBytes)
       return readSince(job, from, { raw: options.raw, filter, maxBytes })
     })
 
     const transcript = Effect.fn("JobManager.transcript")(function*(id: string, options: { readonly raw?: boolean | undefined } = {}) {
-      const job = yield* lookup(id)
+      const job = yield* table.lookup(id)
       return toText(job.buffer.readInterleaved(), { raw: options.raw })
     })
 
     const tail = Effect.fn("JobManager.tail")(function*(id: string, lines: number, options: { readonly raw?: boolean | undefined } = {}) {
-      const job = yield* lookup(id)
-      if (!Number.isSafeInteger(lines) || lines < 1 || lines > 1000) {
-        return yield* new InvalidArgument({ argument: "lines", reason: `${lines} is out of range: pass a whole number from 1 to 1000.` })
-      }
-      return tailView(job, lines, options.raw)
+      const job = yield* table.lookup(id)
+      return tailView(job, yield* checkTailLines(lines), options.raw)
     })
 
     const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
-      const job = yield* lookup(id)
-      const from = yield* positionFor(job, options.cursor, options.fromStart === true ? { stdout: 0, stderr: 0 } : job.buffer.position)
+      const job = yield* table.lookup(id)
+      const from = yield* positionFor(job, options.cursor, options.fromStart === true ? START_CURSOR : job.buffer.position)
       const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
-      const timeout = yield* decodeDuration("timeout", options.timeout ?? DEFAULT_WAIT)
+      const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_WAIT)
       const maxBytes = yield* checkMaxBytes(options.maxBytes)
       return yield* awaitJob(job, from, { timeout, until, maxBytes, raw: options.raw })
     })
 
     const interact = Effect.fn("JobManager.interact")(function*(id: string, input: string, options: InteractOptions = {}) {
-      const job = yield* lookup(id)
+      const job = yield* table.lookup(id)
       const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
-      const timeout = yield* decodeDuration("timeout", options.timeout ?? DEFAULT_INTERACT_TIMEOUT)
+      const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_INTERACT_TIMEOUT)
       // With `until` the caller said what ends the reply: a pause before it (a slow answer) does not.
       const idleInput = options.idle ?? (until === undefined ? DEFAULT_INTERACT_IDLE : undefined)
-      const idle = idleInput === undefined ? undefined : yield* decodeDuration("idle", idleInput)
+      const idle = idleInput === undefined ? undefined : yield* checkDuration("idle", idleInput)
       const maxBytes = yield* checkMaxBytes(options.maxBytes)
-      const process = job.process
-      if (job.status !== "running" || process === undefined) {
-        return yield* new JobNotRunning({ jobId: id, status: job.status })
-      }
-      const text = options.newline === false || input.endsWith("\n") || input === "" && options.eof === true ?
-        input :
-        input + "\n"
-      const bytes = Buffer.from(text, "utf8")
+      if (job.status !== "running") return yield* new JobNotRunning({ jobId: id, status: job.status })
       // The reply is what arrives after this point: nothing read before the write belongs to it.
       const mark = job.buffer.position
       // One bound for the whole call: writing and waiting for the reply share it.
       const startedAt = yield* Clock.currentTimeMillis
-      let accepted = 0
-      const writeAll = Effect.gen(function*() {
-        for (let offset = 0; offset < bytes.length; offset += INPUT_PIECE) {
-          const piece = bytes.subarray(offset, offset + INPUT_PIECE)
-          yield* process.write(piece)
-          accepted += piece.length
-        }
-      })
-      const written = yield* writeAll.pipe(
-        Effect.mapError((error) =>
-          new StdinClosed({
-            jobId: id,
-            reason: accepted === 0 ? error.reason : `${error.reason}, after ${accepted} of ${bytes.length} bytes were accepted`
-          })
-        ),
-        // Only the bound becomes InputNotAccepted: a closed stdin stays a StdinClosed error.
-        Effect.timeoutOption(timeout)
-      )
-      if (Option.isNone(written)) {
-        return yield* new InputNotAccepted({ jobId: id, accepted, total: bytes.length })
-      }
-      if (options.eof === true) yield* process.closeStdin
+      yield* writeInput(job, inputBytes(input, options), timeout)
+      if (options.eof === true) yield* job.process.closeStdin
       const remaining = Duration.millis(Math.max(0, startedAt + Duration.toMillis(timeout) - (yield* Clock.currentTimeMillis)))
       return yield* awaitJob(job, mark, { timeout: remaining, until, idle, maxBytes, raw: options.raw })
     })
 
-    const checkSignal = (name: string | undefined): Either.Either<string | undefined, InvalidArgument> => {
-      const signal = name?.toUpperCase()
-      return signal === undefined || signalNames.has(signal) ?
-        Either.right(signal) :
-        Either.left(
-          new InvalidArgument({
-            argument: "signal",
-            reason: `${JSON.stringify(name)} is not a signal name. Use a name such as SIGINT, SIGTERM, SIGHUP or SIGUSR1.`
-          })
-        )
-    }
-
     const kill = Effect.fn("JobManager.kill")(function*(id: string, options: { readonly signal?: string | undefined } = {}) {
-      const job = jobs.get(id)
+      const job = table.get(id)
       const signal = yield* checkSignal(options.signal)
       if (job === undefined) return "not_found" as const
-      if (job.status !== "running" || job.process === undefined) return "already_terminated" as const
+      if (job.status !== "running") return "already_terminated" as const
       if (signal !== undefined && signal !== "SIGKILL") {
-        job.signalsSent.add(signal)
-        yield* job.process.signal(signal as SignalName, groupSignals.has(signal) ? "group" : "programs")
+        job.recordSignal(signal)
+        yield* job.process.signal(signal, signalTarget(signal))
         yield* Effect.logInfo("job signalled").pipe(Effect.annotateLogs({ job: id, signal }))
         return "signalled" as const
       }
@@ -516,92 +413,17 @@ const make = (config: JobConfig) =>
     })
 
     const restart = Effect.fn("JobManager.restart")(function*(id: string) {
-      const job = yield* lookup(id)
-      const process = job.process
-      if (process !== undefined && (job.processRunning || (yield* process.groupAlive))) {
+      const job = yield* table.lookup(id)
+      if (job.processRunning || (yield* job.process.groupAlive)) {
         yield* stopJob(job, "killed", config.killGrace)
-        // The old run must be gone (ports, files) before the new one starts: its shell, then its group.
-        yield* process.exit.pipe(Effect.timeoutOption(Duration.sum(config.killGrace, Duration.seconds(1))))
-        yield* awaitGone(process, Duration.seconds(1))
+        // The old run must be gone before the new one starts: its shell, then its group.
+        yield* job.process.exit.pipe(Effect.timeoutOption(Duration.sum(config.killGrace, Duration.seconds(1))))
+        yield* awaitGone(job.process, RESTART_GONE_BOUND)
       }
       return yield* start(job.spec)
     })
 
-    const subscription = (withOutput: boolean) =>
-      Effect.acquireRelease(
-        Effect.sync(() => {
-          subscribers++
-          if (withOutput) outputSubscribers++
-        }),
-        () =>
-          Effect.sync(() => {
-            subscribers--
-            if (withOutput) outputSubscribers--
-          })
-      ).pipe(Effect.zipRight(PubSub.subscribe(events)))
-
-    const subscribe = (withOutput: boolean): Stream.Stream<JobEvent> =>
-      Stream.unwrapScoped(
-        subscription(withOutput).pipe(
-          Effect.map((queue) => {
-            const stream = Stream.fromQueue(queue)
-            return withOutput ? stream : Stream.filter(stream, (event) => event._tag !== "Output")
-          })
-        )
-      )
-
-    /**
-     * One owner's view. Ownership is checked by id before each operation, so a foreign job answers exactly
-     * like a missing one; `permitted: false` is the view a view gives for another owner: it sees nothing.
-     */
-    const ownedView = (owner: string, permitted: boolean): JobManagerService => {
-      const owns = (id: string) => permitted && jobs.get(id)?.spec.owner === owner
-      const ifOwned = <A, E>(id: string, operation: () => Effect.Effect<A, E>): Effect.Effect<A, E | JobNotFound> =>
-        Effect.suspend((): Effect.Effect<A, E | JobNotFound> => (owns(id) ? operation() : Effect.fail(notFound(id))))
-      // A removed job is gone from the registry, so its removal is recognised by the ids this subscriber saw.
-      const ownEvents = (stream: Stream.Stream<JobEvent>) =>
-        Stream.suspend(() => {
-          const seen = new Set(Array.from(jobs.values(), (job) => job.id).filter(owns))
-          return Stream.filter(stream, (event) => {
-            if (event._tag === "Removed") return seen.delete(event.jobId)
-            if (!owns(event.jobId)) return false
-            seen.add(event.jobId)
-            return true
-          })
-        })
-      const view: JobManagerService = JobManager.of({
-        execute: (options) =>
-          permitted ?
-            execute({ ...options, owner }) :
-            Effect.fail(new InvalidArgument({ argument: "owner", reason: `this view cannot start jobs for ${JSON.stringify(owner)}.` })),
-        list: Effect.map(list, (summaries) => summaries.filter((job) => owns(job.id))),
-        status: (id) => ifOwned(id, () => status(id)),
-        output: (id, options) => ifOwned(id, () => output(id, options)),
-        transcript: (id, options) => ifOwned(id, () => transcript(id, options)),
-        tail: (id, lines, options) => ifOwned(id, () => tail(id, lines, options)),
-        interact: (id, input, options) => ifOwned(id, () => interact(id, input, options)),
-        kill: (id, options) => Effect.suspend(() => (owns(id) ? kill(id, options) : Effect.as(checkSignal(options?.signal), "not_found" as const))),
-        wait: (id, options) => ifOwned(id, () => wait(id, options)),
-        restart: (id) => ifOwned(id, () => restart(id)),
-        events: ownEvents(subscribe(true)),
-        lifecycleEvents: ownEvents(subscribe(false)),
-        // The owner's events, forwarded into a queue of its own (same bound, same drop-oldest rule).
-        subscribe: Effect.gen(function*() {
-          const own = yield* Effect.acquireRelease(PubSub.sliding<JobEvent>(EVENT_BUFFER), PubSub.shutdown)
-          const queue = yield* PubSub.subscribe(own)
-          const source = yield* subscription(true)
-          yield* ownEvents(Stream.fromQueue(source)).pipe(
-            Stream.runForEach((event) => PubSub.publish(own, event)),
-            Effect.forkScoped
-          )
-          return queue
-        }),
-        ownedBy: (other) => (other === owner ? view : ownedView(other, false))
-      })
-      return view
-    }
-
-    return JobManager.of({
+    const manager: JobManagerService = {
       execute,
       list,
       status,
@@ -612,11 +434,12 @@ const make = (config: JobConfig) =>
       kill,
       wait,
       restart,
-      events: subscribe(true),
-      lifecycleEvents: subscribe(false),
-      subscribe: subscription(true),
-      ownedBy: (owner) => ownedView(owner, true)
-    })
+      events: hub.stream(true),
+      lifecycleEvents: hub.stream(false),
+      subscribe: hub.subscription(true),
+      ownedBy: (owner) => ownedView(manager, table, hub, owner, true)
+    }
+    return manager
   })
 
 /** Values a programmatic `JobConfig` can get wrong, checked like the environment's. */

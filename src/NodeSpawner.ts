@@ -11,9 +11,9 @@ import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type { PlatformError } from "@effect/platform/Error"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Duration from "effect/Duration"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import { randomBytes } from "node:crypto"
@@ -72,9 +72,8 @@ const TRACK_INTERVAL = Duration.seconds(1)
 /** Far fewer than `pid_max` pids are handed out in this time, so the pids since a shell's are its job's candidates. */
 const RECENT_PIDS_WINDOW_MS = 5_000
 
-const make = Effect.gen(function*() {
+const make = Effect.fnUntraced(function*(guard: Context.Tag.Service<ProcessGuard>) {
   const executor = yield* CommandExecutor.CommandExecutor
-  const guard = Option.getOrElse(yield* Effect.serviceOption(ProcessGuard), () => ProcessGuard.none)
   /** Jobs whose processes may still be alive. */
   const trees = new Set<JobTree>()
   const markers = new MarkerCache()
@@ -257,13 +256,12 @@ const make = Effect.gen(function*() {
 })
 
 /**
- * The live `Spawner`, needing a `CommandExecutor` (from `NodeContext`). It reports to a `ProcessGuard` when
- * one is in the context where the layer is built.
+ * The live `Spawner`, needing a `CommandExecutor` (from `NodeContext`).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerExecutor: Layer.Layer<Spawner, never, CommandExecutor.CommandExecutor> = Layer.scoped(Spawner, make)
+export const layerExecutor: Layer.Layer<Spawner, never, CommandExecutor.CommandExecutor> = Layer.scoped(Spawner, make(ProcessGuard.none))
 
 /**
  * The live `Spawner` with Node's platform services included.
@@ -272,3 +270,15 @@ export const layerExecutor: Layer.Layer<Spawner, never, CommandExecutor.CommandE
  * @category layers
  */
 export const layer: Layer.Layer<Spawner> = layerExecutor.pipe(Layer.provide(NodeContext.layer))
+
+/**
+ * The live `Spawner` reporting every job's processes to a `ProcessGuard` (such as `NodeProcessGuard.layer`),
+ * which stops them if the server dies without stopping them; Node's platform services included.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerGuarded: Layer.Layer<Spawner, never, ProcessGuard> = Layer.scoped(
+  Spawner,
+  Effect.flatMap(ProcessGuard, (guard) => make(guard))
+).pipe(Layer.provide(NodeContext.layer))

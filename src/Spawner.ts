@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { SpawnFailed } from "./domain/errors.js"
-import type { StdinMode } from "./domain/JobInfo.js"
+import type { StdinMode } from "./domain/JobStatus.js"
 import type { ResourceLimits } from "./policy/ResourceLimits.js"
 
 /**

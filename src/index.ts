@@ -4,19 +4,10 @@
  * @since 0.1.0
  */
 
-/** Job ids, statuses and the views of a job's output. @since 0.1.0 */
-export type {
-  JobDetails,
-  JobStatus,
-  JobSummary,
-  OutputView,
-  StdinMode,
-  TailView,
-  WaitReason,
-  WaitResult
-} from "./domain/JobInfo.js"
-/** Every job status, in order. @since 0.1.0 */
-export { jobStatuses } from "./domain/JobInfo.js"
+/** Statuses and the other closed sets of values, as schemas. @since 0.1.0 */
+export { jobStatuses, JobStatus, KillResult, StdinMode, WaitReason } from "./domain/JobStatus.js"
+/** What the runtime tells about a job and its output, as schemas. @since 0.1.0 */
+export { JobDetails, JobSummary, OutputView, TailView, Timestamp, WaitResult } from "./domain/JobViews.js"
 /** The tagged errors of job operations. @since 0.1.0 */
 export {
   CommandRejected,
@@ -39,7 +30,6 @@ export {
   type InteractOptions,
   JobManager,
   type JobManagerService,
-  type KillResult,
   type OutputOptions,
   type WaitOptions
 } from "./JobManager.js"

@@ -7,56 +7,18 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as os from "node:os"
+import * as Wire from "../mcp/wire.js"
 import type { ParsedCommand } from "./args.js"
 import { ClientError, type Connection, ExitCode } from "./connection.js"
 import { ago, bytes, duration, fields, localTime, shortId, table } from "./format.js"
 
-// ---- answers of the tools (only the fields the client uses; the rest is kept for --json) ----
+// ---- answers of the tools: the wire schemas the tools answer with, decoded to domain values ----
 
-const Summary = {
-  job_id: Schema.String,
-  status: Schema.String,
-  command: Schema.String,
-  started: Schema.String,
-  ended: Schema.NullOr(Schema.String),
-  exit_code: Schema.NullOr(Schema.Number)
-}
-const ListAnswer = Schema.Struct({ jobs: Schema.Array(Schema.Struct(Summary)) })
-const ExecuteAnswer = Schema.Struct({ job_id: Schema.String, status: Schema.String, pid: Schema.Number })
-const StatusAnswer = Schema.Struct({
-  ...Summary,
-  signal: Schema.NullOr(Schema.String),
-  pid: Schema.Number,
-  cwd: Schema.String,
-  duration_ms: Schema.Number,
-  timeout_s: Schema.NullOr(Schema.Number),
-  stdin_open: Schema.Boolean,
-  stdout_bytes: Schema.Number,
-  stderr_bytes: Schema.Number,
-  dropped_stdout_bytes: Schema.Number,
-  dropped_stderr_bytes: Schema.Number
-})
-type StatusAnswer = typeof StatusAnswer.Type
-const OutputFields = {
-  stdout: Schema.String,
-  stderr: Schema.String,
-  cursor: Schema.String,
-  dropped_stdout_bytes: Schema.Number,
-  dropped_stderr_bytes: Schema.Number
-}
-const OutputAnswer = Schema.Struct(OutputFields)
-type OutputAnswer = typeof OutputAnswer.Type
-const WaitAnswer = Schema.Struct({
-  ...OutputFields,
-  status: Schema.String,
-  exit_code: Schema.NullOr(Schema.Number),
-  reason: Schema.String,
-  matched_line: Schema.NullOr(Schema.String)
-})
-const TailAnswer = Schema.Struct({ stdout: Schema.String, stderr: Schema.String })
-const KillAnswer = Schema.Struct({ status: Schema.String })
+type JobDetails = typeof Wire.JobDetails.Type
+type OutputView = typeof Wire.OutputView.Type
 
 // ---- output ----
 
@@ -75,6 +37,9 @@ const out = (text: string) => write(process.stdout, text)
 const err = (text: string) => write(process.stderr, text)
 const line = (text: string) => out(text.endsWith("\n") || text === "" ? text : text + "\n")
 const json = (value: unknown) => out(JSON.stringify(value, null, 2) + "\n")
+/** A decoded answer printed as the server's JSON. */
+const jsonOf = <A, I>(schema: Schema.Schema<A, I>, value: A, extra: Record<string, unknown> = {}) =>
+  Schema.encode(schema)(value).pipe(Effect.orDie, Effect.flatMap((encoded) => json({ ...encoded, ...extra })))
 
 /** Which of a job's streams to print: both (each on its own), or one of them on stdout. */
 type Streams = "both" | "stdout" | "stderr"
@@ -84,8 +49,8 @@ const printStreams = (view: { readonly stdout: string; readonly stderr: string }
     out(view.stderr) :
     Effect.zipRight(out(view.stdout), streams === "both" ? err(view.stderr) : Effect.void)
 
-const reportDropped = (view: OutputAnswer) => {
-  const dropped = view.dropped_stdout_bytes + view.dropped_stderr_bytes
+const reportDropped = (view: OutputView) => {
+  const dropped = view.droppedStdoutBytes + view.droppedStderrBytes
   return dropped > 0 ?
     err(`[mcp-background-job: ${bytes(dropped)} of output were dropped by the server's output cap before they could be read]\n`) :
     Effect.void
@@ -127,30 +92,30 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const resolveId = (conn: Connection, given: string): Effect.Effect<string, ClientError> =>
   UUID.test(given) ?
     Effect.succeed(given.toLowerCase()) :
-    Effect.flatMap(conn.call("list", {}, ListAnswer), ({ jobs }) => {
-      const matches = jobs.filter((job) => job.job_id.startsWith(given.toLowerCase()))
-      if (matches.length === 1) return Effect.succeed(matches[0]!.job_id)
+    Effect.flatMap(conn.call("list", {}, Wire.JobList), ({ jobs }) => {
+      const matches = jobs.filter((job) => job.id.startsWith(given.toLowerCase()))
+      if (matches.length === 1) return Effect.succeed(matches[0]!.id)
       return Effect.fail(
         new ClientError({
           text: matches.length === 0 ?
             `no job matches ${JSON.stringify(given)}: run mcp-background-job ls to see the jobs` :
-            `${JSON.stringify(given)} matches ${matches.length} jobs (${matches.map((j) => shortId(j.job_id)).join(", ")}): give more of the id`,
+            `${JSON.stringify(given)} matches ${matches.length} jobs (${matches.map((j) => shortId(j.id)).join(", ")}): give more of the id`,
           code: ExitCode.refused
         })
       )
     })
 
 /** The exit code that stands for an ended job: its own, or 128 + the number of the signal that ended it. */
-const jobExitCode = (job: StatusAnswer): number => {
-  if (job.exit_code !== null) return job.exit_code
+const jobExitCode = (job: JobDetails): number => {
+  if (job.exitCode !== null) return job.exitCode
   const number = job.signal === null ? undefined : os.constants.signals[job.signal as keyof typeof os.constants.signals]
   if (number !== undefined) return 128 + number
   return job.status === "completed" ? 0 : 1
 }
 
-const describeEnd = (job: StatusAnswer): string => {
-  const how = job.exit_code !== null ? `exit code ${job.exit_code}` : job.signal !== null ? `signal ${job.signal}` : "no exit code"
-  return `job ${job.job_id} ${job.status} (${how}) after ${duration(job.duration_ms)}`
+const describeEnd = (job: JobDetails): string => {
+  const how = job.exitCode !== null ? `exit code ${job.exitCode}` : job.signal !== null ? `signal ${job.signal}` : "no exit code"
+  return `job ${job.id} ${job.status} (${how}) after ${duration(job.durationMs)}`
 }
 
 const POLL = Duration.millis(200)
@@ -161,17 +126,17 @@ const END_BOUND = 60_000
  * Reads what is left once the job's status is final: a killed job's processes may still be writing
  * while they die. Returns the final status and the cursor after the last byte.
  */
-const drainUntilEnded = (conn: Connection, id: string, cursor: string, print: (view: OutputAnswer) => Effect.Effect<void, ClientError>, raw: boolean) =>
+const drainUntilEnded = (conn: Connection, id: string, cursor: string, print: (view: OutputView) => Effect.Effect<void, ClientError>, raw: boolean) =>
   Effect.gen(function*() {
     const deadline = Date.now() + END_BOUND
     let position = cursor
     while (true) {
       // Status first: once it says ended, the output read next is complete.
-      const details = yield* conn.call("status", { job_id: id }, StatusAnswer)
-      const rest = yield* conn.call("output", { job_id: id, cursor: position, raw }, OutputAnswer)
+      const details = yield* conn.call("status", { job_id: id }, Wire.JobDetails)
+      const rest = yield* conn.call("output", { job_id: id, cursor: position, raw }, Wire.OutputView)
       yield* print(rest)
       position = rest.cursor
-      if (details.ended !== null || Date.now() >= deadline) return details
+      if (details.endedAt !== null || Date.now() >= deadline) return details
       yield* Effect.sleep(POLL)
     }
   })
@@ -187,21 +152,21 @@ const REQUEST_HEADROOM_MS = 30_000
  */
 const follow = (conn: Connection, id: string, streams: Streams, raw: boolean, asJson: boolean) =>
   Effect.gen(function*() {
-    const print = (view: OutputAnswer) =>
+    const print = (view: OutputView) =>
       Effect.zipRight(
         reportDropped(view),
         asJson ?
           (view.stdout === "" && view.stderr === "" ? Effect.void : out(JSON.stringify({ stdout: view.stdout, stderr: view.stderr }) + "\n")) :
           printStreams(view, streams)
       )
-    const first = yield* conn.call("output", { job_id: id, raw }, OutputAnswer)
+    const first = yield* conn.call("output", { job_id: id, raw }, Wire.OutputView)
     yield* print(first)
     let cursor = first.cursor
     while (true) {
       const next = yield* conn.call(
         "wait",
         { job_id: id, cursor, until: "", timeout_s: FOLLOW_SLICE, raw },
-        WaitAnswer,
+        Wire.WaitResult,
         FOLLOW_SLICE * 1000 + REQUEST_HEADROOM_MS
       )
       yield* print(next)
@@ -233,26 +198,26 @@ const run = (conn: Connection, command: ParsedCommand) =>
         ...(timeout === undefined ? {} : { timeout_s: timeout }),
         ...(flag(command, "no-stdin") ? { stdin: "null" } : {})
       },
-      ExecuteAnswer
+      Wire.Started
     )
-    yield* flag(command, "json") ? json(started) : line(started.job_id)
+    yield* flag(command, "json") ? jsonOf(Wire.Started, started) : line(started.id)
     if (!flag(command, "follow")) return ExitCode.ok
-    const ended = yield* follow(conn, started.job_id, "both", false, flag(command, "json"))
+    const ended = yield* follow(conn, started.id, "both", false, flag(command, "json"))
     return jobExitCode(ended)
   })
 
 const ls = (conn: Connection, command: ParsedCommand) =>
   Effect.gen(function*() {
-    const answer = yield* conn.call("list", {}, ListAnswer)
-    if (flag(command, "json")) return yield* json(answer).pipe(Effect.as(ExitCode.ok))
+    const answer = yield* conn.call("list", {}, Wire.JobList)
+    if (flag(command, "json")) return yield* jsonOf(Wire.JobList, answer).pipe(Effect.as(ExitCode.ok))
     if (answer.jobs.length === 0) return yield* err("no jobs\n").pipe(Effect.as(ExitCode.ok))
     const now = Date.now()
     const rows = answer.jobs.map((job) => [
-      shortId(job.job_id),
+      shortId(job.id),
       job.status,
-      job.exit_code === null ? "-" : String(job.exit_code),
-      ago(job.started, now),
-      job.ended === null ? duration(now - Date.parse(job.started)) : duration(Date.parse(job.ended) - Date.parse(job.started)),
+      job.exitCode === null ? "-" : String(job.exitCode),
+      ago(job.startedAt, now),
+      duration((job.endedAt?.getTime() ?? now) - job.startedAt.getTime()),
       job.command.replace(/\s+/g, " ")
     ])
     const width = process.stdout.isTTY ? process.stdout.columns : undefined
@@ -263,23 +228,23 @@ const ls = (conn: Connection, command: ParsedCommand) =>
 const status = (conn: Connection, command: ParsedCommand) =>
   Effect.gen(function*() {
     const id = yield* resolveId(conn, command.operands.get("id")!)
-    const job = yield* conn.call("status", { job_id: id }, StatusAnswer)
-    if (flag(command, "json")) return yield* json(job).pipe(Effect.as(ExitCode.ok))
-    const dropped = job.dropped_stdout_bytes + job.dropped_stderr_bytes
+    const job = yield* conn.call("status", { job_id: id }, Wire.JobDetails)
+    if (flag(command, "json")) return yield* jsonOf(Wire.JobDetails, job).pipe(Effect.as(ExitCode.ok))
+    const dropped = job.droppedStdoutBytes + job.droppedStderrBytes
     yield* line(fields([
-      ["job", job.job_id],
+      ["job", job.id],
       ["status", job.status],
       ["command", job.command],
       ["pid", String(job.pid)],
       ["cwd", job.cwd],
-      ["started", localTime(job.started)],
-      ["ended", job.ended === null ? "-" : localTime(job.ended)],
-      ["duration", duration(job.duration_ms)],
-      ["exit code", job.exit_code === null ? "-" : String(job.exit_code)],
+      ["started", localTime(job.startedAt)],
+      ["ended", job.endedAt === null ? "-" : localTime(job.endedAt)],
+      ["duration", duration(job.durationMs)],
+      ["exit code", job.exitCode === null ? "-" : String(job.exitCode)],
       ["signal", job.signal ?? "-"],
-      ["timeout", job.timeout_s === null ? "none" : `${job.timeout_s}s`],
-      ["stdin", job.stdin_open ? "open" : "closed"],
-      ["output", `${bytes(job.stdout_bytes)} stdout, ${bytes(job.stderr_bytes)} stderr${dropped > 0 ? `, ${bytes(dropped)} dropped` : ""}`]
+      ["timeout", job.timeoutMs === null ? "none" : `${job.timeoutMs / 1000}s`],
+      ["stdin", job.stdinOpen ? "open" : "closed"],
+      ["output", `${bytes(job.stdoutBytes)} stdout, ${bytes(job.stderrBytes)} stderr${dropped > 0 ? `, ${bytes(dropped)} dropped` : ""}`]
     ]))
     return ExitCode.ok
   })
@@ -293,8 +258,8 @@ const logs = (conn: Connection, command: ParsedCommand) =>
       yield* follow(conn, id, streams, raw, flag(command, "json"))
       return ExitCode.ok
     }
-    const view = yield* conn.call("output", { job_id: id, raw }, OutputAnswer)
-    if (flag(command, "json")) return yield* json(view).pipe(Effect.as(ExitCode.ok))
+    const view = yield* conn.call("output", { job_id: id, raw }, Wire.OutputView)
+    if (flag(command, "json")) return yield* jsonOf(Wire.OutputView, view).pipe(Effect.as(ExitCode.ok))
     yield* reportDropped(view)
     yield* printStreams(view, streams)
     return ExitCode.ok
@@ -307,8 +272,8 @@ const tail = (conn: Connection, command: ParsedCommand) =>
     const raw = option(command, "lines") ?? "10"
     const lines = Number(raw)
     if (!/^\d+$/.test(raw) || lines < 1 || lines > 1000) return yield* usage(`tail: -n must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`)
-    const view = yield* conn.call("tail", { job_id: id, lines, raw: flag(command, "raw") }, TailAnswer)
-    if (flag(command, "json")) return yield* json(view).pipe(Effect.as(ExitCode.ok))
+    const view = yield* conn.call("tail", { job_id: id, lines, raw: flag(command, "raw") }, Wire.TailView)
+    if (flag(command, "json")) return yield* jsonOf(Wire.TailView, view).pipe(Effect.as(ExitCode.ok))
     const ended = (text: string) => (text === "" || text.endsWith("\n") ? text : text + "\n")
     yield* printStreams({ stdout: ended(view.stdout), stderr: ended(view.stderr) }, streams)
     return ExitCode.ok
@@ -337,10 +302,10 @@ const send = (conn: Connection, command: ParsedCommand) =>
         ...(timeout === undefined ? {} : { timeout_ms: Math.round(timeout * 1000) }),
         ...(flag(command, "eof") ? { eof: true } : {})
       },
-      WaitAnswer,
+      Wire.WaitResult,
       (timeout ?? 5) * 1000 + REQUEST_HEADROOM_MS
     )
-    if (flag(command, "json")) return yield* json(reply).pipe(Effect.as(ExitCode.ok))
+    if (flag(command, "json")) return yield* jsonOf(Wire.WaitResult, reply).pipe(Effect.as(ExitCode.ok))
     yield* printStreams(reply, "both")
     return ExitCode.ok
   })
@@ -364,17 +329,18 @@ const wait = (conn: Connection, command: ParsedCommand) =>
       const result = yield* conn.call(
         "wait",
         { job_id: id, timeout_s: remaining, max_bytes: 1, ...(until === undefined ? {} : { until }), ...(cursor === undefined ? {} : { cursor }) },
-        WaitAnswer,
+        Wire.WaitResult,
         remaining * 1000 + REQUEST_HEADROOM_MS
       )
       cursor = result.cursor
       if (result.reason === "matched") {
-        yield* asJson ? json({ job_id: id, reason: "matched", matched_line: result.matched_line }) : line(`matched: ${result.matched_line ?? ""}`)
+        const matched = Option.getOrNull(result.matchedLine)
+        yield* asJson ? json({ job_id: id, reason: "matched", matched_line: matched }) : line(`matched: ${matched ?? ""}`)
         return ExitCode.ok
       }
       if (result.reason === "exited") {
         const ended = yield* drainUntilEnded(conn, id, cursor, () => Effect.void, false)
-        yield* asJson ? json({ ...ended, reason: "exited" }) : line(describeEnd(ended))
+        yield* asJson ? jsonOf(Wire.JobDetails, ended, { reason: "exited" }) : line(describeEnd(ended))
         return jobExitCode(ended)
       }
       if (deadline !== undefined && Date.now() >= deadline) {
@@ -390,7 +356,7 @@ const kill = (conn: Connection, command: ParsedCommand) =>
   Effect.gen(function*() {
     const id = yield* resolveId(conn, command.operands.get("id")!)
     const signal = option(command, "signal")
-    const answer = yield* conn.call("kill", { job_id: id, ...(signal === undefined ? {} : { signal }) }, KillAnswer)
+    const answer = yield* conn.call("kill", { job_id: id, ...(signal === undefined ? {} : { signal }) }, Wire.KillAnswer)
     if (flag(command, "json")) yield* json({ job_id: id, ...answer })
     switch (answer.status) {
       case "not_found":

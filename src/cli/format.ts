@@ -34,13 +34,13 @@ export const duration = (ms: number): string => {
 }
 
 /**
- * How long ago an ISO time was, e.g. `5s ago`.
+ * How long ago a time was, e.g. `5s ago`.
  *
  * @since 0.1.0
  * @category formatting
  */
-export const ago = (iso: string, now: number): string => {
-  const ms = Math.max(0, now - Date.parse(iso))
+export const ago = (time: Date, now: number): string => {
+  const ms = Math.max(0, now - time.getTime())
   if (ms < 1000) return "just now"
   return `${duration(ms).replace(/\.\d/, "")} ago`
 }
@@ -64,8 +64,7 @@ export const bytes = (count: number): string => {
  * @since 0.1.0
  * @category formatting
  */
-export const localTime = (iso: string): string => {
-  const date = new Date(iso)
+export const localTime = (date: Date): string => {
   const two = (n: number) => String(n).padStart(2, "0")
   return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`
 }

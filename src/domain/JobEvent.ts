@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import type { JobStatus } from "./JobInfo.js"
+import type { JobStatus } from "./JobStatus.js"
 
 /**
  * A job started, produced output, or ended. `Output.cursor` is the cursor just after the chunk, so a

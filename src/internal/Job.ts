@@ -10,7 +10,8 @@ import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as os from "node:os"
 import { InvalidArgument } from "../domain/errors.js"
-import type { JobDetails, JobStatus, JobSummary, StdinMode } from "../domain/JobInfo.js"
+import type { JobStatus, StdinMode } from "../domain/JobStatus.js"
+import type { JobDetails, JobSummary } from "../domain/JobViews.js"
 import type { Position, StreamName } from "../OutputBuffer.js"
 import { OutputBuffer } from "../OutputBuffer.js"
 import type { ExitInfo, JobProcess } from "../Spawner.js"
@@ -69,7 +70,9 @@ export const cursorFor = (jobId: string, position: Position): string =>
   `${jobId.slice(0, 8)}:${position.stdout}:${position.stderr}`
 
 /**
- * The mutable state of one job, owned by the `JobManager`.
+ * The state of one job, owned by the `JobManager`. It is created once its process has started, so it always
+ * has one; its state changes only through the transition methods, each of which wakes whoever waits on the
+ * job.
  *
  * @internal
  */
@@ -79,47 +82,64 @@ export class Job {
   readonly outputArrived = new Notifier()
   /** Fired when the status, the exit or stdin changes. */
   readonly stateChanged = new Notifier()
-  /** Set once the process has started. */
-  process: JobProcess | undefined
-  exit: ExitInfo | undefined
-  endedAt: Date | undefined
-  stopReason: StopReason | undefined
+  private exitInfo: ExitInfo | undefined
+  private endedAtDate: Date | undefined
+  private stopReasonValue: StopReason | undefined
   /** Signals sent on request (`kill` with a signal): the shell ending on one of them is `killed`, not `failed`. */
-  readonly signalsSent = new Set<string>()
-  /** Set when the job leaves the registry (cleanup or shutdown). */
-  removed = false
-  /** Set once the output the shell wrote before it exited has been read. */
-  drained = false
-  /** The scope that owns the process; closing it stops the process group. */
-  scope: Scope.CloseableScope | undefined
+  private readonly signalsSent = new Set<string>()
+  private removed = false
+  private drained = false
+  private shuttingDown = false
 
   constructor(
     readonly id: string,
     readonly spec: JobSpec,
     readonly startedAt: Date,
-    outputCap: number
+    outputCap: number,
+    /** The started process. */
+    readonly process: JobProcess,
+    /** The scope that owns the process; closing it stops the process group. */
+    readonly scope: Scope.CloseableScope
   ) {
     this.buffer = new OutputBuffer(outputCap)
   }
 
+  get exit(): ExitInfo | undefined {
+    return this.exitInfo
+  }
+
+  get endedAt(): Date | undefined {
+    return this.endedAtDate
+  }
+
+  /** Why the runtime stopped the job, once it did. */
+  get stopReason(): StopReason | undefined {
+    return this.stopReasonValue
+  }
+
+  /** Whether the output the shell wrote before it exited has been read: the output is complete. */
+  get outputComplete(): boolean {
+    return this.drained
+  }
+
   /**
    * Whether waiting on the job is over: its shell has exited and its last output has been read (a killed
-   * job's status is final at once, but its output is not), or it was removed (shutdown).
+   * job's status is final at once, but its output is not), it was removed, or the runtime is shutting down.
    */
   get settled(): boolean {
-    return this.drained || this.removed
+    return this.drained || this.removed || this.shuttingDown
   }
 
   /** Whether the shell is still alive; a job holds a concurrency slot until then. */
   get processRunning(): boolean {
-    return this.exit === undefined
+    return this.exitInfo === undefined
   }
 
   get status(): JobStatus {
-    if (this.stopReason !== undefined) return this.stopReason
-    if (this.exit === undefined) return "running"
-    if (this.signalsSent.size > 0 && this.endedBySentSignal(this.exit)) return "killed"
-    return this.exit.code === 0 ? "completed" : "failed"
+    if (this.stopReasonValue !== undefined) return this.stopReasonValue
+    if (this.exitInfo === undefined) return "running"
+    if (this.signalsSent.size > 0 && this.endedBySentSignal(this.exitInfo)) return "killed"
+    return this.exitInfo.code === 0 ? "completed" : "failed"
   }
 
   /** Whether the shell died of a signal sent with `kill`, or exited with 128 + its number (its program died of it). */
@@ -137,14 +157,53 @@ export class Job {
     this.outputArrived.fire()
   }
 
+  /** The shell exited: the status is final and the slot is free. */
+  markExited(exit: ExitInfo, at: Date): void {
+    this.exitInfo = exit
+    this.endedAtDate = at
+    this.stateChanged.fire()
+  }
+
+  /** The output the shell wrote before it exited has been read. */
+  markDrained(): void {
+    this.drained = true
+    this.stateChanged.fire()
+  }
+
+  /** Decides that the runtime stops a running job, and why; false when it is not running (nothing decided). */
+  markStopping(reason: StopReason): boolean {
+    if (this.status !== "running") return false
+    this.stopReasonValue = reason
+    this.stateChanged.fire()
+    return true
+  }
+
+  /** A signal was sent on request: if the shell ends of it, the job was killed. */
+  recordSignal(signal: string): void {
+    this.signalsSent.add(signal)
+  }
+
+  /** The runtime is shutting down: a running job is killed, and nobody should wait on it any longer. */
+  markShuttingDown(): void {
+    if (this.status === "running") this.stopReasonValue = "killed"
+    this.shuttingDown = true
+    this.stateChanged.fire()
+  }
+
+  /** The job left the registry (cleanup or shutdown). */
+  markRemoved(): void {
+    this.removed = true
+    this.stateChanged.fire()
+  }
+
   summary(): JobSummary {
     return {
       id: this.id,
       status: this.status,
       command: this.spec.command,
       startedAt: this.startedAt,
-      endedAt: this.endedAt ?? null,
-      exitCode: this.exit?.code ?? null
+      endedAt: this.endedAtDate ?? null,
+      exitCode: this.exitInfo?.code ?? null
     }
   }
 
@@ -152,10 +211,10 @@ export class Job {
     const buffer = this.buffer
     return {
       ...this.summary(),
-      signal: this.exit?.signal ?? null,
-      pid: this.process?.pid ?? 0,
+      signal: this.exitInfo?.signal ?? null,
+      pid: this.process.pid,
       cwd: this.spec.cwd,
-      durationMs: Math.max(0, (this.endedAt?.getTime() ?? now) - this.startedAt.getTime()),
+      durationMs: Math.max(0, (this.endedAtDate?.getTime() ?? now) - this.startedAt.getTime()),
       timeoutMs: this.spec.timeout._tag === "Some" ? Duration.toMillis(this.spec.timeout.value) : null,
       stdin: this.spec.stdin,
       stdinOpen,

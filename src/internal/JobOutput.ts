@@ -6,7 +6,7 @@
  */
 import * as Either from "effect/Either"
 import { InvalidArgument } from "../domain/errors.js"
-import type { OutputView, TailView } from "../domain/JobInfo.js"
+import type { OutputView, TailView } from "../domain/JobViews.js"
 import type { Job } from "./Job.js"
 import type { Position, StreamName } from "../OutputBuffer.js"
 import { completeUtf8Length, filterLines, lastLines, toText } from "./TextView.js"
@@ -60,7 +60,7 @@ const keepNewest = (text: string, maxBytes: number): [string, number] => {
  */
 export const readSince = (job: Job, from: Position, options: ReadOptions = {}): OutputView => {
   const slice = job.buffer.readSince(from)
-  const running = !job.drained
+  const running = !job.outputComplete
   const stdoutBytes = running ? slice.stdout.subarray(0, completeUtf8Length(slice.stdout)) : slice.stdout
   const stderrBytes = running ? slice.stderr.subarray(0, completeUtf8Length(slice.stderr)) : slice.stderr
   const next: Position = {
@@ -92,6 +92,7 @@ export const readSince = (job: Job, from: Position, options: ReadOptions = {}): 
     stdout,
     stderr,
     cursor: job.cursorAt(next),
+    truncated: slice.droppedStdout > 0 || slice.droppedStderr > 0 || omittedBytes > 0,
     droppedStdoutBytes: slice.droppedStdout,
     droppedStderrBytes: slice.droppedStderr,
     omittedBytes

@@ -10,7 +10,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import type { WaitReason, WaitResult } from "../domain/JobInfo.js"
+import type { WaitReason } from "../domain/JobStatus.js"
+import type { WaitResult } from "../domain/JobViews.js"
 import type { Job } from "./Job.js"
 import { LineScanner, readSince } from "./JobOutput.js"
 import type { Position } from "../OutputBuffer.js"
@@ -75,17 +76,7 @@ const waitFor = (
     const watchesOutput = scanner !== undefined || idleMillis !== undefined
     const unlisten = [job.stateChanged.listen(wake), ...(watchesOutput ? [job.outputArrived.listen(wake)] : [])]
 
-    // The timer wakes the waiter at the deadline, or when the quiet window may have passed.
-    const timer = Effect.gen(function*() {
-      while (true) {
-        const now = yield* Clock.currentTimeMillis
-        const at = idleMillis === undefined ? deadline : Math.min(deadline, lastActivity + idleMillis)
-        if (at > now) yield* Effect.sleep(Duration.millis(at - now))
-        wake()
-        if (at >= deadline) return yield* Effect.never
-      }
-    })
-
+    // One fiber decides, and sleeps until the next wake-up or the moment the deadline or quiet window may pass.
     const decide = Effect.gen(function*() {
       while (true) {
         const matched = scanner?.scan()
@@ -99,11 +90,10 @@ const waitFor = (
         }
         if (now >= deadline) return ["timeout", undefined] as const
         if (idleMillis !== undefined && now - lastActivity >= idleMillis) return ["idle", undefined] as const
-        yield* Queue.take(wakeups)
+        const at = idleMillis === undefined ? deadline : Math.min(deadline, lastActivity + idleMillis)
+        yield* Queue.take(wakeups).pipe(Effect.timeoutOption(Duration.millis(at - now)))
       }
     })
 
-    return yield* Effect.raceFirst(decide, timer).pipe(
-      Effect.ensuring(Effect.sync(() => unlisten.forEach((remove) => remove())))
-    )
+    return yield* decide.pipe(Effect.ensuring(Effect.sync(() => unlisten.forEach((remove) => remove()))))
   })

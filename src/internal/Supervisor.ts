@@ -87,14 +87,11 @@ export const stopGroup = (process: JobProcess, grace: Duration.Duration): Effect
  * @internal
  */
 export const stopJob = (job: Job, reason: StopReason, grace: Duration.Duration): Effect.Effect<boolean> =>
-  Effect.suspend(() => {
-    if (job.status !== "running" || job.process === undefined || job.scope === undefined) {
-      return Effect.succeed(false)
-    }
-    job.stopReason = reason
-    job.stateChanged.fire()
-    return stopGroup(job.process, grace).pipe(Effect.forkIn(job.scope), Effect.as(true))
-  })
+  Effect.suspend(() =>
+    job.markStopping(reason) ?
+      stopGroup(job.process, grace).pipe(Effect.forkIn(job.scope), Effect.as(true)) :
+      Effect.succeed(false)
+  )
 
 const pump = (job: Job, name: StreamName, stream: Stream.Stream<Uint8Array>, hooks: SupervisorHooks) =>
   Stream.runForEachChunk(stream, (chunks) => {
@@ -137,11 +134,11 @@ const settle = (job: Job, process: JobProcess, pumps: Fiber.Fiber<unknown>) =>
  */
 export const supervise = (
   job: Job,
-  process: JobProcess,
   settings: SupervisorSettings,
   hooks: SupervisorHooks
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
+    const process = job.process
     const pumps = yield* Effect.all(
       [pump(job, "stdout", process.stdout, hooks), pump(job, "stderr", process.stderr, hooks)],
       { concurrency: 2, discard: true }
@@ -159,13 +156,10 @@ export const supervise = (
     const exit = yield* process.exit
     if (Option.isSome(timer)) yield* Fiber.interrupt(timer.value)
     // The end is decided on the shell's exit: the status is final and the slot is free at once.
-    job.exit = exit
-    job.endedAt = new Date(yield* Clock.currentTimeMillis)
-    job.stateChanged.fire()
+    job.markExited(exit, new Date(yield* Clock.currentTimeMillis))
     // Waiters return once the output the shell wrote has been read.
     yield* settle(job, process, pumps)
-    job.drained = true
-    job.stateChanged.fire()
+    job.markDrained()
     yield* hooks.onExit(job)
     yield* Effect.logDebug("job ended").pipe(
       Effect.annotateLogs({ job: job.id, status: job.status, exitCode: exit.code, signal: exit.signal })
@@ -175,10 +169,5 @@ export const supervise = (
     if (yield* process.groupAlive) yield* stopGroup(process, settings.killGrace)
     yield* Effect.sleep(settings.cleanupInterval)
   }).pipe(
-    Effect.onInterrupt(() =>
-      Effect.sync(() => {
-        if (job.status === "running") job.stopReason = "killed"
-        job.stateChanged.fire()
-      })
-    )
+    Effect.onInterrupt(() => Effect.sync(() => job.markStopping("killed")))
   )

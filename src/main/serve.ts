@@ -49,7 +49,7 @@ export const serve = (config: JobConfig, http?: HttpConfig): void => {
     Effect.provide(
       JobManager.layer(config).pipe(
         // The guard stops the jobs if this process dies without stopping them (SIGKILL, a crash).
-        Layer.provide(NodeSpawner.layer.pipe(Layer.provide(NodeProcessGuard.layer({ killGrace: config.killGrace }))))
+        Layer.provide(NodeSpawner.layerGuarded.pipe(Layer.provide(NodeProcessGuard.layer({ killGrace: config.killGrace }))))
       )
     ),
     // A configuration the runtime refuses is a usage error, reported like the command line's own checks.

@@ -6,15 +6,12 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { JobDetails, JobSummary, OutputView, WaitResult } from "../domain/JobInfo.js"
-import { jobStatuses } from "../domain/JobInfo.js"
+import { StdinMode } from "../domain/JobStatus.js"
 import { cursorFor } from "../internal/Job.js"
 import { JobManager } from "../JobManager.js"
 import * as McpTool from "./McpTool.js"
-
-const iso = (date: Date | null) => (date === null ? null : date.toISOString())
+import * as Wire from "./wire.js"
 
 /** The cursor before a job's first byte: waiting or reading from it misses nothing the job printed. */
 const startCursor = (jobId: string) => cursorFor(jobId, { stdout: 0, stderr: 0 })
@@ -38,90 +35,6 @@ const untilArg = McpTool.optional(
   Schema.String,
   "A JavaScript regular expression searched in each new line of output (stdout or stderr), e.g. \"ready|listening on\"."
 )
-
-// ---- result schemas ----
-
-const Status = Schema.Literal(...jobStatuses).annotations({
-  description:
-    "running; completed (exit 0); failed (non-zero exit, or a signal the server did not send); killed (by kill, a signal sent with kill, or shutdown); timed_out."
-})
-const Nullable = <S extends Schema.Schema.AnyNoContext>(schema: S) => Schema.NullOr(schema)
-
-const OutputFields = {
-  stdout: Schema.String,
-  stderr: Schema.String,
-  cursor: Schema.String.annotations({ description: "Pass back as cursor to read only what comes after." }),
-  truncated: Schema.Boolean.annotations({ description: "True when bytes were dropped by the output cap or omitted by max_bytes." }),
-  dropped_stdout_bytes: Schema.Number.annotations({
-    description: "Bytes of stdout after the given cursor that the output cap dropped before they could be read."
-  }),
-  dropped_stderr_bytes: Schema.Number.annotations({
-    description: "Bytes of stderr after the given cursor that the output cap dropped before they could be read."
-  }),
-  omitted_bytes: Schema.Number.annotations({ description: "Bytes of text left out to honour max_bytes (the oldest)." })
-}
-
-const outputFields = (view: OutputView) => ({
-  stdout: view.stdout,
-  stderr: view.stderr,
-  cursor: view.cursor,
-  truncated: view.droppedStdoutBytes > 0 || view.droppedStderrBytes > 0 || view.omittedBytes > 0,
-  dropped_stdout_bytes: view.droppedStdoutBytes,
-  dropped_stderr_bytes: view.droppedStderrBytes,
-  omitted_bytes: view.omittedBytes
-})
-
-const WaitFields = {
-  status: Status,
-  exit_code: Nullable(Schema.Number),
-  reason: Schema.Literal("exited", "matched", "timeout", "idle").annotations({
-    description: "exited: the job ended; matched: until matched (see matched_line); timeout: the bound passed; idle: the job went quiet."
-  }),
-  matched_line: Nullable(Schema.String).annotations({ description: "The line that matched until, or null." }),
-  ...OutputFields
-}
-
-const waitFields = (result: WaitResult) => ({
-  status: result.status,
-  exit_code: result.exitCode,
-  reason: result.reason,
-  matched_line: Option.getOrNull(result.matchedLine),
-  ...outputFields(result)
-})
-
-const SummaryFields = {
-  job_id: Schema.String,
-  status: Status,
-  command: Schema.String,
-  started: Schema.String,
-  ended: Nullable(Schema.String),
-  exit_code: Nullable(Schema.Number)
-}
-
-const summaryFields = (job: JobSummary) => ({
-  job_id: job.id,
-  status: job.status,
-  command: job.command,
-  started: job.startedAt.toISOString(),
-  ended: iso(job.endedAt),
-  exit_code: job.exitCode
-})
-
-const statusFields = (job: JobDetails) => ({
-  ...summaryFields(job),
-  signal: job.signal,
-  pid: job.pid,
-  cwd: job.cwd,
-  duration_ms: job.durationMs,
-  timeout_s: job.timeoutMs === null ? null : job.timeoutMs / 1000,
-  stdin: job.stdin,
-  stdin_open: job.stdinOpen,
-  stdout_bytes: job.stdoutBytes,
-  stderr_bytes: job.stderrBytes,
-  dropped_stdout_bytes: job.droppedStdoutBytes,
-  dropped_stderr_bytes: job.droppedStderrBytes,
-  retained_bytes: job.retainedBytes
-})
 
 /** Sends a progress notification every second while `effect` runs, when the client asked for progress. */
 const withProgress = <A, E, R>(
@@ -168,7 +81,7 @@ const execute = McpTool.make({
       "Wait up to this many milliseconds (max 60000) for the job to end and return its status and output with the id."
     ),
     stdin: McpTool.optional(
-      Schema.Literal("pipe", "null").annotations({
+      StdinMode.annotations({
         message: (issue) => ({
           message: `expected "pipe" or "null", got ${JSON.stringify("actual" in issue ? issue.actual : undefined)}`,
           override: true
@@ -177,19 +90,7 @@ const execute = McpTool.make({
       "pipe (default) keeps stdin open for interact; null gives end-of-file, so a program that asks a question does not hang."
     )
   }),
-  output: Schema.Struct({
-    job_id: Schema.String,
-    status: Status,
-    pid: Schema.Number,
-    started: Schema.String,
-    cursor: Schema.String.annotations({
-      description: "Pass to wait or output to read on from here: without wait_ms the start of the job's output, with wait_ms the end of what this result returned."
-    }),
-    exit_code: Schema.optional(Nullable(Schema.Number)),
-    stdout: Schema.optional(Schema.String),
-    stderr: Schema.optional(Schema.String),
-    truncated: Schema.optional(Schema.Boolean)
-  }),
+  output: Wire.Started,
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
   handler: (input, context) =>
     Effect.gen(function*() {
@@ -201,13 +102,7 @@ const execute = McpTool.make({
         timeout: input.timeout_s === undefined ? undefined : Duration.millis(input.timeout_s * 1000),
         stdin: input.stdin
       })
-      const base = {
-        job_id: job.id,
-        status: job.status,
-        pid: job.pid,
-        started: job.startedAt.toISOString(),
-        cursor: startCursor(job.id)
-      }
+      const base = { id: job.id, status: job.status, pid: job.pid, startedAt: job.startedAt, cursor: startCursor(job.id) }
       if (input.wait_ms === undefined) return base
       const result = yield* withProgress(
         jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true }),
@@ -217,11 +112,11 @@ const execute = McpTool.make({
       return {
         ...base,
         status: result.status,
-        exit_code: result.exitCode,
+        exitCode: result.exitCode,
         stdout: result.stdout,
         stderr: result.stderr,
         cursor: result.cursor,
-        truncated: result.droppedStdoutBytes + result.droppedStderrBytes + result.omittedBytes > 0
+        truncated: result.truncated
       }
     })
 })
@@ -233,9 +128,9 @@ const list = McpTool.make({
     "List every job, running or recently finished, newest first, with its status and exit code. " +
     "Use it to find a job_id; finished jobs are removed after the cleanup interval.",
   input: Schema.Struct({}),
-  output: Schema.Struct({ jobs: Schema.Array(Schema.Struct(SummaryFields)) }),
+  output: Wire.JobList,
   annotations: { readOnlyHint: true, openWorldHint: false },
-  handler: () => Effect.map(Effect.flatMap(JobManager, (jobs) => jobs.list), (all) => ({ jobs: all.map(summaryFields) }))
+  handler: () => Effect.map(Effect.flatMap(JobManager, (jobs) => jobs.list), (jobs) => ({ jobs }))
 })
 
 const status = McpTool.make({
@@ -245,23 +140,9 @@ const status = McpTool.make({
     "Get one job's status (running, completed, failed, killed, timed_out), exit code or signal, pid, times and output byte counts. " +
     "To wait for a job to finish or to print something, call wait instead of polling this.",
   input: Schema.Struct({ job_id: JobIdArg }),
-  output: Schema.Struct({
-    ...SummaryFields,
-    signal: Nullable(Schema.String),
-    pid: Schema.Number,
-    cwd: Schema.String,
-    duration_ms: Schema.Number,
-    timeout_s: Nullable(Schema.Number),
-    stdin: Schema.Literal("pipe", "null"),
-    stdin_open: Schema.Boolean,
-    stdout_bytes: Schema.Number,
-    stderr_bytes: Schema.Number,
-    dropped_stdout_bytes: Schema.Number,
-    dropped_stderr_bytes: Schema.Number,
-    retained_bytes: Schema.Number
-  }),
+  output: Wire.JobDetails,
   annotations: { readOnlyHint: true, openWorldHint: false },
-  handler: (input) => Effect.map(Effect.flatMap(JobManager, (jobs) => jobs.status(input.job_id)), statusFields)
+  handler: (input) => Effect.flatMap(JobManager, (jobs) => jobs.status(input.job_id))
 })
 
 const output = McpTool.make({
@@ -280,13 +161,11 @@ const output = McpTool.make({
     max_bytes: maxBytesArg,
     raw: rawArg
   }),
-  output: Schema.Struct(OutputFields),
+  output: Wire.OutputView,
   annotations: { readOnlyHint: true, openWorldHint: false },
   handler: (input) =>
     Effect.flatMap(JobManager, (jobs) =>
-      jobs.output(input.job_id, { cursor: input.cursor, filter: input.filter, maxBytes: input.max_bytes, raw: input.raw })).pipe(
-        Effect.map(outputFields)
-      )
+      jobs.output(input.job_id, { cursor: input.cursor, filter: input.filter, maxBytes: input.max_bytes, raw: input.raw }))
 })
 
 const tail = McpTool.make({
@@ -300,7 +179,7 @@ const tail = McpTool.make({
     lines: McpTool.optional(McpTool.intBetween(1, 1000, "lines"), "How many lines of each stream, 1 to 1000 (default 50)."),
     raw: rawArg
   }),
-  output: Schema.Struct({ stdout: Schema.String, stderr: Schema.String, cursor: Schema.String }),
+  output: Wire.TailView,
   annotations: { readOnlyHint: true, openWorldHint: false },
   handler: (input) => Effect.flatMap(JobManager, (jobs) => jobs.tail(input.job_id, input.lines ?? 50, { raw: input.raw }))
 })
@@ -328,7 +207,7 @@ const interact = McpTool.make({
     max_bytes: maxBytesArg,
     raw: rawArg
   }),
-  output: Schema.Struct(WaitFields),
+  output: Wire.WaitResult,
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
   handler: (input) =>
     Effect.flatMap(JobManager, (jobs) =>
@@ -338,7 +217,7 @@ const interact = McpTool.make({
         eof: input.eof,
         maxBytes: input.max_bytes,
         raw: input.raw
-      })).pipe(Effect.map(waitFields))
+      }))
 })
 
 const kill = McpTool.make({
@@ -354,9 +233,7 @@ const kill = McpTool.make({
       "Send just this signal, once, without escalation: SIGINT (Ctrl-C), SIGQUIT and SIGTERM go to the whole job like a terminal's; SIGHUP, SIGUSR1 and others go to the programs the shell started, so the shell does not die of them."
     )
   }),
-  output: Schema.Struct({
-    status: Schema.Literal("killed", "signalled", "already_terminated", "not_found")
-  }),
+  output: Wire.KillAnswer,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   handler: (input) =>
     Effect.flatMap(JobManager, (jobs) => jobs.kill(input.job_id, { signal: input.signal })).pipe(
@@ -384,7 +261,7 @@ const wait = McpTool.make({
     max_bytes: maxBytesArg,
     raw: rawArg
   }),
-  output: Schema.Struct(WaitFields),
+  output: Wire.WaitResult,
   annotations: { readOnlyHint: true, openWorldHint: false },
   handler: (input, context) =>
     Effect.flatMap(JobManager, (jobs) =>
@@ -398,7 +275,7 @@ const wait = McpTool.make({
         }),
         context,
         (elapsed) => `waiting for job ${input.job_id}: ${elapsed}s`
-      )).pipe(Effect.map(waitFields))
+      ))
 })
 
 const restart = McpTool.make({
@@ -408,25 +285,16 @@ const restart = McpTool.make({
     "Start a job again with the same command, cwd, env and timeout, after stopping it and all its processes if it still runs. " +
     "Returns the new job_id; the old job stays readable until cleanup.",
   input: Schema.Struct({ job_id: JobIdArg }),
-  output: Schema.Struct({
-    job_id: Schema.String,
-    previous_job_id: Schema.String,
-    status: Status,
-    pid: Schema.Number,
-    started: Schema.String,
-    cursor: Schema.String.annotations({
-      description: "The start of the new job's output: pass it to wait (e.g. with until \"ready\") so nothing it printed is missed."
-    })
-  }),
+  output: Wire.Restarted,
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
   handler: (input) =>
     Effect.flatMap(JobManager, (jobs) => jobs.restart(input.job_id)).pipe(
       Effect.map((job) => ({
-        job_id: job.id,
-        previous_job_id: input.job_id,
+        id: job.id,
+        previousId: input.job_id,
         status: job.status,
         pid: job.pid,
-        started: job.startedAt.toISOString(),
+        startedAt: job.startedAt,
         cursor: startCursor(job.id)
       }))
     )

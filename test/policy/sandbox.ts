@@ -13,7 +13,7 @@ import * as path from "node:path"
 import { JobConfig, type JobConfigInput } from "../../src/JobConfig.js"
 import { type ExecuteOptions, JobManager } from "../../src/JobManager.js"
 import type { CommandRejected, InvalidArgument, JobLimitReached, SpawnFailed } from "../../src/domain/errors.js"
-import type { JobDetails } from "../../src/domain/JobInfo.js"
+import type { JobDetails } from "../../src/domain/JobViews.js"
 
 export interface Sandbox {
   readonly dir: string

@@ -1,0 +1,143 @@
+/**
+ * What the runtime tells about a job: its summary and details, and the views of its output. Each view is a
+ * `Schema.Struct` whose type is what the library returns (times as `Date`, an absent line as `Option`) and
+ * whose encoded form is plain JSON; the MCP wire format (`mcp/wire.ts`) is derived from these.
+ *
+ * @since 0.1.0
+ */
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { JobStatus, StdinMode, WaitReason } from "./JobStatus.js"
+
+/**
+ * A point in time: a `Date`, encoded as an ISO-8601 UTC string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Timestamp: Schema.Schema<Date, string> = Schema.transform(
+  Schema.String,
+  // Described on the type side: that is the description JSON Schema keeps for a renamed field.
+  Schema.DateFromSelf.annotations({ description: "ISO-8601 UTC time" }),
+  { strict: true, decode: (text) => new Date(text), encode: (date) => date.toISOString() }
+)
+
+/**
+ * One line of `list`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobSummary = Schema.Struct({
+  id: Schema.String,
+  status: JobStatus,
+  command: Schema.String,
+  startedAt: Timestamp,
+  endedAt: Schema.NullOr(Timestamp),
+  exitCode: Schema.NullOr(Schema.Number)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface JobSummary extends Schema.Schema.Type<typeof JobSummary> {}
+
+/**
+ * Everything known about one job.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobDetails = Schema.Struct({
+  ...JobSummary.fields,
+  /** Signal that ended the shell, if a signal did. */
+  signal: Schema.NullOr(Schema.String),
+  pid: Schema.Number,
+  cwd: Schema.String,
+  durationMs: Schema.Number,
+  timeoutMs: Schema.NullOr(Schema.Number),
+  stdin: StdinMode,
+  stdinOpen: Schema.Boolean,
+  stdoutBytes: Schema.Number,
+  stderrBytes: Schema.Number,
+  droppedStdoutBytes: Schema.Number,
+  droppedStderrBytes: Schema.Number,
+  retainedBytes: Schema.Number
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface JobDetails extends Schema.Schema.Type<typeof JobDetails> {}
+
+/**
+ * Text read from a job's output, with the cursor to read on from and what the cap dropped on the way.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OutputView = Schema.Struct({
+  stdout: Schema.String,
+  stderr: Schema.String,
+  cursor: Schema.String.annotations({ description: "Pass back as cursor to read only what comes after." }),
+  truncated: Schema.Boolean.annotations({ description: "True when bytes were dropped by the output cap or omitted by max_bytes." }),
+  droppedStdoutBytes: Schema.Number.annotations({
+    description: "Bytes of stdout after the given cursor that the output cap dropped before they could be read."
+  }),
+  droppedStderrBytes: Schema.Number.annotations({
+    description: "Bytes of stderr after the given cursor that the output cap dropped before they could be read."
+  }),
+  omittedBytes: Schema.Number.annotations({ description: "Bytes of text left out to honour max_bytes (the oldest)." })
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface OutputView extends Schema.Schema.Type<typeof OutputView> {}
+
+/**
+ * The last lines of each stream.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TailView = Schema.Struct({
+  stdout: Schema.String,
+  stderr: Schema.String,
+  cursor: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface TailView extends Schema.Schema.Type<typeof TailView> {}
+
+/**
+ * The result of `wait` and of `interact`: the job's status, why the call returned, and the output that
+ * arrived meanwhile.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WaitResult = Schema.Struct({
+  status: JobStatus,
+  exitCode: Schema.NullOr(Schema.Number),
+  reason: WaitReason,
+  /** The line that matched `until`, when one did. */
+  matchedLine: Schema.transform(
+    Schema.NullOr(Schema.String),
+    Schema.OptionFromSelf(Schema.String).annotations({ description: "The line that matched until, or null." }),
+    { strict: true, decode: Option.fromNullable, encode: Option.getOrNull }
+  ),
+  ...OutputView.fields
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitResult extends Schema.Schema.Type<typeof WaitResult> {}

@@ -1,0 +1,162 @@
+/**
+ * The wire contract: the snake_case JSON that the MCP tools answer with and the command-line client reads,
+ * derived once from the domain schemas (`domain/`). Each wire schema's type is the domain value and its
+ * encoded form is the JSON on the wire, so the tools encode with it and the client decodes with it.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { JobStatus, KillResult } from "../domain/JobStatus.js"
+import * as Views from "../domain/JobViews.js"
+
+/**
+ * A field whose wire name is not the snake_case of its name, or whose wire form differs (another unit).
+ *
+ * @since 0.1.0
+ * @category derivation
+ */
+export type WireName = string | { readonly key: string; readonly schema: Schema.Struct.Field }
+
+/**
+ * A schema whose type is a domain value and whose encoded form is its JSON on the wire.
+ *
+ * @since 0.1.0
+ * @category derivation
+ */
+export interface WireSchema<A> extends Schema.Schema<A, { readonly [key: string]: unknown }> {}
+
+const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+
+const underKey = (field: Schema.Struct.Field, key: string): Schema.Struct.Field =>
+  // The `never`-typed members of `PropertySignature.All` defeat `fromKey`'s inference; any signature takes a key.
+  Schema.fromKey(Schema.isPropertySignature(field) ? field as Schema.PropertySignature.Any : Schema.propertySignature(field), key)
+
+/**
+ * The wire schema of a struct of domain fields: every field under its snake_case name, or under the name (and
+ * in the form) `names` gives it.
+ *
+ * @since 0.1.0
+ * @category derivation
+ */
+export const wireStruct = <Fields extends Schema.Struct.Fields>(
+  fields: Fields,
+  names: { readonly [K in keyof Fields]?: WireName } = {}
+): WireSchema<Schema.Struct.Type<Fields>> => {
+  const wireFields: Record<string, Schema.Struct.Field> = {}
+  for (const [name, field] of Object.entries(fields)) {
+    const given: WireName | undefined = names[name]
+    const key = given === undefined ? snakeCase(name) : typeof given === "string" ? given : given.key
+    const schema = given === undefined || typeof given === "string" ? field : given.schema
+    wireFields[name] = key === name && schema === field ? field : underKey(schema, key)
+  }
+  // Renaming keys changes the encoded form only: the type is the domain's, field for field.
+  return Schema.Struct(wireFields) as unknown as WireSchema<Schema.Struct.Type<Fields>>
+}
+
+/** Milliseconds in the domain, seconds on the wire. */
+const SecondsFromMillis = Schema.transform(Schema.Number, Schema.Number, {
+  strict: true,
+  decode: (seconds) => seconds * 1000,
+  encode: (millis) => millis / 1000
+})
+
+const jobNames = { id: "job_id", startedAt: "started", endedAt: "ended" } as const
+
+/**
+ * One line of `list`: `job_id`, `status`, `command`, `started`, `ended`, `exit_code`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobSummary = wireStruct(Views.JobSummary.fields, jobNames)
+
+/**
+ * `status`: the summary and everything else known about the job (`timeout_s` in seconds).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobDetails = wireStruct(Views.JobDetails.fields, {
+  ...jobNames,
+  timeoutMs: { key: "timeout_s", schema: Schema.NullOr(SecondsFromMillis) }
+})
+
+/**
+ * `list`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobList = Schema.Struct({ jobs: Schema.Array(JobSummary) })
+
+/**
+ * `output`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OutputView = wireStruct(Views.OutputView.fields)
+
+/**
+ * `tail`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TailView = wireStruct(Views.TailView.fields)
+
+/**
+ * `wait` and `interact`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WaitResult = wireStruct(Views.WaitResult.fields)
+
+/**
+ * `kill`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const KillAnswer = Schema.Struct({ status: KillResult })
+
+const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
+
+/**
+ * `execute`: the new job, and with `wait_ms` how it ended and what it printed.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Started = wireStruct({
+  id: Schema.String,
+  status: JobStatus,
+  pid: Schema.Number,
+  startedAt: Views.Timestamp,
+  cursor: Schema.String.annotations({
+    description:
+      "Pass to wait or output to read on from here: without wait_ms the start of the job's output, with wait_ms the end of what this result returned."
+  }),
+  exitCode: optional(Schema.NullOr(Schema.Number)),
+  stdout: optional(Schema.String),
+  stderr: optional(Schema.String),
+  truncated: optional(Schema.Boolean)
+}, jobNames)
+
+/**
+ * `restart`: the new job and the one it replaces.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Restarted = wireStruct({
+  id: Schema.String,
+  previousId: Schema.String,
+  status: JobStatus,
+  pid: Schema.Number,
+  startedAt: Views.Timestamp,
+  cursor: Schema.String.annotations({
+    description: "The start of the new job's output: pass it to wait (e.g. with until \"ready\") so nothing it printed is missed."
+  })
+}, { ...jobNames, previousId: "previous_job_id" })
