@@ -9,31 +9,28 @@ import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
-import * as Exit from "effect/Exit"
-import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import { randomUUID } from "node:crypto"
 import * as fs from "node:fs/promises"
 import {
   type CommandRejected,
   type InputNotAccepted,
   type InvalidArgument,
-  JobLimitReached,
+  type JobLimitReached,
   type JobNotFound,
   JobNotRunning,
-  SpawnFailed,
+  type SpawnFailed,
   type StdinClosed
 } from "./domain/errors.js"
 import { JobEvent } from "./domain/JobEvent.js"
 import type { KillResult, StdinMode } from "./domain/JobStatus.js"
 import type { JobDetails, JobSummary, OutputView, TailView, WaitResult } from "./domain/JobViews.js"
 import { makeEventHub } from "./internal/EventHub.js"
-import { Job, type JobSpec } from "./internal/Job.js"
+import type { Job } from "./internal/Job.js"
+import { makeJobLauncher } from "./internal/JobLauncher.js"
 import {
   checkDuration,
   checkEnv,
@@ -44,17 +41,16 @@ import {
   signalTarget
 } from "./internal/jobArguments.js"
 import { compilePattern, readSince, tail as tailView } from "./internal/JobOutput.js"
-import { JobTable, type Reservation } from "./internal/JobTable.js"
+import { JobTable } from "./internal/JobTable.js"
 import { awaitJob } from "./internal/JobWait.js"
 import { ownedView } from "./internal/OwnerView.js"
 import { writeInput } from "./internal/stdinWriter.js"
-import { awaitGone, stopGroup, stopJob, supervise, type SupervisorHooks } from "./internal/Supervisor.js"
+import { awaitGone, stopJob } from "./internal/Supervisor.js"
 import { toText } from "./internal/TextView.js"
 import { JobConfig } from "./JobConfig.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 import type { Position } from "./OutputBuffer.js"
 import { CommandPolicy, type CommandPolicyService, unsupportedPolicyShell } from "./policy/CommandPolicy.js"
-import { jobEnvironment } from "./policy/JobEnvironment.js"
 import { resolveWorkingDirectory } from "./policy/WorkingDirectory.js"
 import { Spawner } from "./Spawner.js"
 
@@ -254,79 +250,14 @@ const START_CURSOR: Position = { stdout: 0, stderr: 0 }
 
 const make = (config: JobConfig, policy: CommandPolicyService) =>
   Effect.gen(function*() {
-    const spawner = yield* Spawner
-    const managerScope = yield* Effect.scope
     yield* checkLimits(config)
     const workingDir = yield* checkWorkingDir(config.workingDir)
     const shellProblem = policy.active ? unsupportedPolicyShell(config.shell) : undefined
     if (shellProblem !== undefined) return yield* Effect.fail(ConfigError.InvalidData(["MCP_BG_SHELL"], shellProblem))
     const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
     const table = new JobTable()
-    const fibers = yield* FiberMap.make<string>()
-    // Job scopes are children of this one, closed in parallel: on shutdown all jobs stop at once, not one grace period after another.
-    const jobScopes = yield* Scope.fork(managerScope, ExecutionStrategy.parallel)
-    // Closed first on shutdown: a job stopped by the shutdown reads killed, whatever its process does while
-    // dying, and whoever waits on a job is told at once.
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        for (const job of table.all()) job.markShuttingDown()
-      })
-    )
     const hub = yield* makeEventHub
-    const hooks: SupervisorHooks = {
-      onOutput: hub.publishOutput,
-      onExit: (job) =>
-        hub.publish(JobEvent.Exited({ jobId: job.id, status: job.status, exitCode: job.exit?.code ?? null, signal: job.exit?.signal ?? null }))
-    }
-    const settings = { killGrace: config.killGrace, cleanupInterval: config.cleanupInterval }
-
-    const details = Effect.fnUntraced(function*(job: Job) {
-      const now = yield* Clock.currentTimeMillis
-      const stdinOpen = job.processRunning ? yield* job.process.stdinOpen : false
-      return job.details(now, stdinOpen)
-    })
-
-    /** Takes the job out of the table and closes its scope (which stops whatever is left of its group). */
-    const remove = (job: Job) =>
-      Effect.suspend(() => {
-        table.remove(job.id)
-        job.markRemoved()
-        return Scope.close(job.scope, Exit.void).pipe(Effect.zipRight(hub.publish(JobEvent.Removed({ jobId: job.id }))))
-      })
-
-    /** Spawns the job's process in a scope of its own and registers the job in the reserved slot. */
-    const launch = Effect.fnUntraced(function*(spec: JobSpec, slot: Reservation) {
-      const id = randomUUID()
-      const startedAt = new Date(yield* Clock.currentTimeMillis)
-      const scope = yield* Scope.fork(jobScopes, ExecutionStrategy.sequential)
-      const process = yield* spawner.spawn({
-        shell: config.shell,
-        command: spec.command,
-        limits: config.limits,
-        cwd: spec.cwd,
-        env: jobEnvironment({ inherited: globalThis.process.env, scrub: config.scrubEnv, extra: spec.env }),
-        stdin: spec.stdin
-      }).pipe(
-        Scope.extend(scope),
-        // A failed or broken spawn leaves nothing behind: what it acquired is released now, not at shutdown.
-        Effect.onError(() => Scope.close(scope, Exit.void))
-      )
-      // Added last, so it runs first when the scope closes: the graceful stop before the hard one.
-      yield* Scope.addFinalizer(scope, stopGroup(process, config.killGrace))
-      const job = new Job(id, spec, startedAt, config.maxOutputSize, process, scope)
-      slot.fill(job)
-      yield* FiberMap.run(fibers, id, supervise(job, settings, hooks).pipe(Effect.ensuring(remove(job))))
-      yield* hub.publish(JobEvent.Started({ jobId: id, command: spec.command, pid: process.pid }))
-      yield* Effect.logInfo("job started").pipe(Effect.annotateLogs({ job: id, pid: process.pid, command: spec.command }))
-      return yield* details(job)
-    })
-
-    const start = (spec: JobSpec) =>
-      Effect.uninterruptible(Effect.suspend((): Effect.Effect<JobDetails, JobLimitReached | SpawnFailed> => {
-        const slot = table.reserve(config.maxJobs)
-        if (slot === undefined) return Effect.fail(new JobLimitReached({ limit: config.maxJobs }))
-        return launch(spec, slot).pipe(Effect.ensuring(Effect.sync(slot.cancel)))
-      }))
+    const { details, start } = yield* makeJobLauncher({ config, table, hub, spawner: yield* Spawner })
 
     const execute = Effect.fn("JobManager.execute")(function*(options: ExecuteOptions) {
       yield* policy.check(options.command)
