@@ -39,7 +39,7 @@ import { JobConfig } from "./JobConfig.js"
 import { compilePattern, readSince, tail as tailView } from "./internal/JobOutput.js"
 import { awaitJob } from "./internal/JobWait.js"
 import * as NodeSpawner from "./NodeSpawner.js"
-import { CommandPolicy, unsupportedPolicyShell } from "./policy/CommandPolicy.js"
+import { CommandPolicy } from "./policy/CommandPolicy.js"
 import { jobEnvironment } from "./policy/JobEnvironment.js"
 import { resolveWorkingDirectory } from "./policy/WorkingDirectory.js"
 import type { Position } from "./OutputBuffer.js"
@@ -278,16 +278,13 @@ const make = (config: JobConfig) =>
   Effect.gen(function*() {
     const spawner = yield* Spawner
     const managerScope = yield* Effect.scope
-    yield* checkLimits(config)
-    const workingDir = yield* checkWorkingDir(config.workingDir)
-    // A broken installation (the parser's WebAssembly missing) is a defect, not a configuration error.
     // A policy provided in the context wins (an application's own rules); otherwise the configured one.
-    const policy = yield* Effect.serviceOption(CommandPolicy).pipe(
-      Effect.flatMap(Option.match({ onNone: () => CommandPolicy.make(config), onSome: Effect.succeed })),
-      Effect.orDie
-    )
-    const shellProblem = policy.active ? unsupportedPolicyShell(config.shell) : undefined
-    if (shellProblem !== undefined) return yield* Effect.fail(ConfigError.InvalidData(["MCP_BG_SHELL"], shellProblem))
+    const provided = yield* Effect.serviceOption(CommandPolicy)
+    yield* JobConfig.validate(config, { commandPolicy: Option.getOrUndefined(provided)?.active })
+    // Validated to exist: its real path is what a job's cwd is resolved against and checked to lie inside.
+    const workingDir = yield* Effect.tryPromise(() => fs.realpath(config.workingDir)).pipe(Effect.orElseSucceed(() => config.workingDir))
+    // A broken installation (the parser's WebAssembly missing) is a defect, not a configuration error.
+    const policy = Option.isSome(provided) ? provided.value : yield* Effect.orDie(CommandPolicy.make(config))
     const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
     const jobs = new Map<string, Job>()
     const fibers = yield* FiberMap.make<string>()
@@ -618,25 +615,3 @@ const make = (config: JobConfig) =>
       ownedBy: (owner) => ownedView(owner, true)
     })
   })
-
-/** Values a programmatic `JobConfig` can get wrong, checked like the environment's. */
-const checkLimits = (config: JobConfig): Effect.Effect<void, ConfigError.ConfigError> => {
-  const invalid = (name: string, value: unknown, expected: string) =>
-    Effect.fail(ConfigError.InvalidData([name], `invalid value ${JSON.stringify(value)}: expected ${expected}`))
-  if (!Number.isSafeInteger(config.maxJobs) || config.maxJobs < 1) return invalid("maxJobs", config.maxJobs, "a positive integer")
-  if (!Number.isSafeInteger(config.maxOutputSize) || config.maxOutputSize < 1) {
-    return invalid("maxOutputSize", config.maxOutputSize, "a positive whole number of bytes")
-  }
-  return Effect.void
-}
-
-/** The configured working directory must exist: a typo there must stop the start, not fail every job. */
-const checkWorkingDir = (dir: string): Effect.Effect<string, ConfigError.ConfigError> =>
-  Effect.tryPromise(() => fs.realpath(dir)).pipe(
-    Effect.flatMap((real) => Effect.tryPromise(() => fs.stat(real)).pipe(Effect.map((stat) => [real, stat] as const))),
-    Effect.filterOrFail(([, stat]) => stat.isDirectory(), () => "not a directory"),
-    Effect.map(([real]) => real),
-    Effect.mapError(() =>
-      ConfigError.InvalidData(["MCP_BG_WORKING_DIR"], `invalid value ${JSON.stringify(dir)}: expected an existing directory`)
-    )
-  )
