@@ -16,6 +16,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import {
   decodeDuration,
+  EXPECTED_BYTES,
   invalidValue,
   isInRange,
   parseBoolean,
@@ -143,12 +144,12 @@ export class JobConfig extends Data.Class<{
     return reportProblems(config, [
       ...(config.problems ?? []),
       positive(settings.maxJobs, config.maxJobs),
-      positive(settings.maxOutputSize, config.maxOutputSize, BYTES_EXPECTED),
+      positive(settings.maxOutputSize, config.maxOutputSize, EXPECTED_BYTES),
       isDirectory(config.workingDir) ? undefined : invalidValue(settings.workingDir, config.workingDir),
-      limit(settings.limitFileSize, config.limits.fileSize, BYTES_EXPECTED),
+      limit(settings.limitFileSize, config.limits.fileSize, EXPECTED_BYTES),
       limit(settings.limitOpenFiles, config.limits.openFiles),
       limit(settings.limitCpu, config.limits.cpuSeconds),
-      limit(settings.limitMemory, config.limits.virtualMemory, BYTES_EXPECTED),
+      limit(settings.limitMemory, config.limits.virtualMemory, EXPECTED_BYTES),
       typeof config.shell === "string" && config.shell.trim() !== "" ? undefined : invalidValue(settings.shell, config.shell),
       shellProblem === undefined ? undefined : ConfigError.InvalidData([settings.shell.env], shellProblem)
     ])
@@ -211,7 +212,6 @@ export interface ValidateOptions {
 /** What a value given in code must be, where the variable's text form (`expected`) would mislead. */
 const DURATION_EXPECTED = "a duration that is not negative, such as \"5 seconds\", a number of milliseconds or a Duration"
 const PATTERN_EXPECTED = "a regular expression (a RegExp or its source) such as ^npm "
-const BYTES_EXPECTED = "a positive whole number of bytes"
 
 /** `new RegExp` reports a bad pattern by throwing; this turns that into a value. */
 const compilePattern = (source: string): RegExp | undefined => {

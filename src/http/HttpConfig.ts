@@ -14,6 +14,7 @@ import * as net from "node:net"
 import * as path from "node:path"
 import {
   decodeDuration,
+  EXPECTED_BYTES,
   invalidValue,
   isInRange,
   parseByteSize,
@@ -102,7 +103,7 @@ export class HttpConfig extends Data.Class<{
       isInRange(config.port, PORT_RANGE) ? undefined : invalidValue(httpSettings.port, config.port),
       isInRange(config.maxBodySize, { min: 1, integer: true }) ?
         undefined :
-        invalidValue(httpSettings.maxBodySize, config.maxBodySize, "a positive whole number of bytes"),
+        invalidValue(httpSettings.maxBodySize, config.maxBodySize, EXPECTED_BYTES),
       Duration.greaterThan(config.sessionIdle, Duration.zero) ?
         undefined :
         invalidValue(httpSettings.sessionIdle, Duration.format(config.sessionIdle), DURATION_EXPECTED)

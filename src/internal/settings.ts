@@ -183,6 +183,14 @@ export const parseByteSize = (raw: string): Option.Option<number> => {
 }
 
 /**
+ * What a byte count given in code must be (the variables' text form takes sizes such as `10MB` instead).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const EXPECTED_BYTES = "a positive whole number of bytes"
+
+/**
  * The range a number setting accepts.
  *
  * @since 0.1.0
