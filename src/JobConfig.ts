@@ -1,6 +1,7 @@
 /**
  * The runtime's configuration: one value, `JobConfig`, built programmatically with `JobConfig.make` or read
- * through Effect's `Config` (environment variables by default, any `ConfigProvider` works).
+ * through Effect's `Config` (environment variables by default, any `ConfigProvider` works). Both ways end in
+ * `JobConfig.validate`, the one check of every setting.
  *
  * @since 0.1.0
  */
@@ -11,9 +12,27 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as fs from "node:fs"
 import * as path from "node:path"
+import {
+  decodeDuration,
+  EXPECTED_BYTES,
+  invalidValue,
+  isInRange,
+  parseBoolean,
+  parseByteSize,
+  parseList,
+  parseNumber,
+  readSettings,
+  reportProblems,
+  type Setting,
+  type SettingName
+} from "./internal/settings.js"
+import { unsupportedPolicyShell } from "./policy/CommandPolicy.js"
 import { parseNameList } from "./policy/NamePattern.js"
 import type { ResourceLimits } from "./policy/ResourceLimits.js"
+
+export { firstInvalidSetting, parseByteSize, type Setting } from "./internal/settings.js"
 
 /**
  * Every setting of the runtime, with its default filled in.
@@ -50,63 +69,99 @@ export class JobConfig extends Data.Class<{
   readonly killGrace: Duration.Duration
   /** Minimum level of log lines (written to stderr). */
   readonly logLevel: LogLevel.LogLevel
+  /**
+   * Values `make` was given but could not use (a pattern that does not compile, a duration that does not
+   * decode), each naming its setting; the setting holds its default or leaves the value out meanwhile.
+   * `validate` reports them: a configuration with problems never runs.
+   */
+  readonly problems?: ReadonlyArray<ConfigError.ConfigError> | undefined
 }> {
   /**
-   * Builds a configuration from the given fields and the defaults for the rest.
+   * Builds a configuration from the given fields and the defaults for the rest. It never throws: a value it
+   * cannot use is recorded in `problems`, for `validate` (which `JobManager.layer` runs) to report.
    *
    * @since 0.1.0
    */
   static make(input: JobConfigInput = {}): JobConfig {
-    return new JobConfig({
-      maxJobs: input.maxJobs ?? defaults.maxJobs,
-      maxOutputSize: input.maxOutputSize ?? defaults.maxOutputSize,
-      jobTimeout: input.jobTimeout === undefined || input.jobTimeout === null
-        ? Option.none()
-        : Option.some(Duration.decode(input.jobTimeout)),
-      cleanupInterval: Duration.decode(input.cleanupInterval ?? defaults.cleanupInterval),
-      workingDir: path.resolve(input.workingDir ?? process.cwd()),
-      allowedCommands: (input.allowedCommands ?? []).map((p) => (typeof p === "string" ? new RegExp(p) : p)),
-      deniedCommands: (input.deniedCommands ?? []).map((p) => (typeof p === "string" ? new RegExp(p) : p)),
-      restrictCwd: input.restrictCwd ?? false,
-      scrubEnv: input.scrubEnv ?? [],
-      allowedEnv: input.allowedEnv ?? [],
+    const problems: Array<ConfigError.ConfigError> = []
+    const decode = (setting: SettingName, value: Duration.DurationInput): Option.Option<Duration.Duration> => {
+      const decoded = decodeDuration(value)
+      if (Option.isNone(decoded)) problems.push(invalidValue(setting, value, DURATION_EXPECTED))
+      return decoded
+    }
+    const interval = (setting: SettingName & { readonly default: Duration.Duration }, value: Duration.DurationInput | undefined) =>
+      Option.getOrElse(decode(setting, value ?? setting.default), () => setting.default)
+    const patterns = (setting: SettingName, values: ReadonlyArray<RegExp | string>) =>
+      values.flatMap((value) => {
+        const pattern = value instanceof RegExp ? value : typeof value === "string" ? compilePattern(value) : undefined
+        if (pattern !== undefined) return [pattern]
+        problems.push(invalidValue(setting, value, PATTERN_EXPECTED))
+        return []
+      })
+    const workingDir: unknown = input.workingDir ?? settings.workingDir.default
+    if (typeof workingDir !== "string") problems.push(invalidValue(settings.workingDir, workingDir))
+    const config = {
+      maxJobs: input.maxJobs ?? settings.maxJobs.default,
+      maxOutputSize: input.maxOutputSize ?? settings.maxOutputSize.default,
+      jobTimeout: Option.fromNullable(input.jobTimeout ?? settings.jobTimeout.default).pipe(
+        Option.flatMap((value) => decode(settings.jobTimeout, value))
+      ),
+      cleanupInterval: interval(settings.cleanupInterval, input.cleanupInterval),
+      workingDir: path.resolve(typeof workingDir === "string" ? workingDir : settings.workingDir.default),
+      allowedCommands: patterns(settings.allowedCommands, input.allowedCommands ?? settings.allowedCommands.default),
+      deniedCommands: patterns(settings.deniedCommands, input.deniedCommands ?? settings.deniedCommands.default),
+      restrictCwd: input.restrictCwd ?? settings.restrictCwd.default,
+      scrubEnv: input.scrubEnv ?? settings.scrubEnv.default,
+      allowedEnv: input.allowedEnv ?? settings.allowedEnv.default,
       limits: {
-        fileSize: Option.fromNullable(input.limitFileSize),
-        openFiles: Option.fromNullable(input.limitOpenFiles),
-        cpuSeconds: Option.fromNullable(input.limitCpu),
-        virtualMemory: Option.fromNullable(input.limitMemory)
+        fileSize: Option.fromNullable(input.limitFileSize ?? settings.limitFileSize.default),
+        openFiles: Option.fromNullable(input.limitOpenFiles ?? settings.limitOpenFiles.default),
+        cpuSeconds: Option.fromNullable(input.limitCpu ?? settings.limitCpu.default),
+        virtualMemory: Option.fromNullable(input.limitMemory ?? settings.limitMemory.default)
       },
-      shell: input.shell ?? defaults.shell,
-      killGrace: Duration.decode(input.killGrace ?? defaults.killGrace),
-      logLevel: input.logLevel ?? LogLevel.Info
-    })
+      shell: input.shell ?? settings.shell.default,
+      killGrace: interval(settings.killGrace, input.killGrace),
+      logLevel: input.logLevel ?? settings.logLevel.default
+    }
+    return new JobConfig(problems.length === 0 ? config : { ...config, problems })
   }
 
   /**
-   * The configuration read through Effect's `Config`, from the `MCP_BG_*` names.
+   * The one check of a configuration, however it was built: the values `make` could not use, the ranges of
+   * numbers, a working directory that exists, and a shell whose syntax the command policy's parser covers
+   * when a policy checks the commands. `Left` names the first setting at fault by its variable (further ones
+   * joined with `ConfigError.And`), in the form of every setting error: `invalid value …: expected …`.
+   *
+   * @since 0.1.0
+   */
+  static validate(config: JobConfig, options: ValidateOptions = {}): Either.Either<JobConfig, ConfigError.ConfigError> {
+    const positive = (setting: Setting<unknown>, value: number, expected?: string) =>
+      isInRange(value, { min: 1, integer: true }) ? undefined : invalidValue(setting, value, expected)
+    const limit = (setting: Setting<unknown>, value: Option.Option<number>, expected?: string) =>
+      Option.isSome(value) ? positive(setting, value.value, expected) : undefined
+    const policyActive = options.commandPolicy ?? (config.allowedCommands.length > 0 || config.deniedCommands.length > 0)
+    const shellProblem = policyActive ? unsupportedPolicyShell(config.shell) : undefined
+    return reportProblems(config, [
+      ...(config.problems ?? []),
+      positive(settings.maxJobs, config.maxJobs),
+      positive(settings.maxOutputSize, config.maxOutputSize, EXPECTED_BYTES),
+      isDirectory(config.workingDir) ? undefined : invalidValue(settings.workingDir, config.workingDir),
+      limit(settings.limitFileSize, config.limits.fileSize, EXPECTED_BYTES),
+      limit(settings.limitOpenFiles, config.limits.openFiles),
+      limit(settings.limitCpu, config.limits.cpuSeconds),
+      limit(settings.limitMemory, config.limits.virtualMemory, EXPECTED_BYTES),
+      typeof config.shell === "string" && config.shell.trim() !== "" ? undefined : invalidValue(settings.shell, config.shell),
+      shellProblem === undefined ? undefined : ConfigError.InvalidData([settings.shell.env], shellProblem)
+    ])
+  }
+
+  /**
+   * The configuration read through Effect's `Config`, from the `MCP_BG_*` names, and validated.
    *
    * @since 0.1.0
    */
   static get config(): Config.Config<JobConfig> {
-    return Config.all({
-      maxJobs: readSetting(settings.maxJobs),
-      maxOutputSize: readSetting(settings.maxOutputSize),
-      jobTimeout: readSetting(settings.jobTimeout),
-      cleanupInterval: readSetting(settings.cleanupInterval),
-      workingDir: readSetting(settings.workingDir),
-      allowedCommands: readSetting(settings.allowedCommands),
-      deniedCommands: readSetting(settings.deniedCommands),
-      restrictCwd: readSetting(settings.restrictCwd),
-      scrubEnv: readSetting(settings.scrubEnv),
-      allowedEnv: readSetting(settings.allowedEnv),
-      limitFileSize: readSetting(settings.limitFileSize),
-      limitOpenFiles: readSetting(settings.limitOpenFiles),
-      limitCpu: readSetting(settings.limitCpu),
-      limitMemory: readSetting(settings.limitMemory),
-      shell: readSetting(settings.shell),
-      killGrace: readSetting(settings.killGrace),
-      logLevel: readSetting(settings.logLevel)
-    }).pipe(Config.map((input) => JobConfig.make(input)))
+    return readSettings(settings).pipe(Config.mapOrFail((input) => JobConfig.validate(JobConfig.make(input))))
   }
 }
 
@@ -139,81 +194,24 @@ export interface JobConfigInput {
   readonly logLevel?: LogLevel.LogLevel | undefined
 }
 
-const defaults = {
-  maxJobs: 10,
-  maxOutputSize: 10 * 1024 * 1024,
-  cleanupInterval: Duration.seconds(300),
-  shell: "/bin/sh",
-  killGrace: Duration.seconds(5)
-} as const
-
 /**
- * One configurable setting: its variable, its flag, what form it takes and how to parse it.
+ * How `JobConfig.validate` checks.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Setting<A> {
-  readonly env: string
-  readonly flag: string
-  /** The accepted form, completing "expected …" in error messages. */
-  readonly expected: string
-  readonly help: string
-  readonly defaultText: string
-  readonly parse: (raw: string) => Option.Option<A>
-  /** Its value is never repeated in error messages. */
-  readonly secret?: boolean | undefined
-  /** A blank value is an error, not "unset": a list that restricts commands must never silently mean none. */
-  readonly blankIsInvalid?: boolean | undefined
+export interface ValidateOptions {
+  /**
+   * Whether a command policy checks the commands, so that the shell must be one whose syntax its parser
+   * covers. Default: whether the configuration lists allowed or denied commands (an application that
+   * provides its own `CommandPolicy` says whether that one is active).
+   */
+  readonly commandPolicy?: boolean | undefined
 }
 
-const UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  k: 1024,
-  kb: 1024,
-  kib: 1024,
-  m: 1024 ** 2,
-  mb: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1024 ** 3,
-  gib: 1024 ** 3
-}
-
-/**
- * Parses a byte size such as `10MB`, `512 kb` or `1048576` (binary multiples).
- *
- * @since 0.1.0
- * @category parsing
- */
-export const parseByteSize = (raw: string): Option.Option<number> => {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim())
-  if (match === null) return Option.none()
-  const unit = UNITS[match[2]!.toLowerCase()]
-  if (unit === undefined) return Option.none()
-  const bytes = Math.floor(Number(match[1]) * unit)
-  return Number.isSafeInteger(bytes) && bytes >= 1 ? Option.some(bytes) : Option.none()
-}
-
-const parseNumber = (raw: string, min: number, integer: boolean): Option.Option<number> => {
-  if (!/^\d+(\.\d+)?$/.test(raw)) return Option.none()
-  const value = Number(raw)
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isSafeInteger(value))) return Option.none()
-  return Option.some(value)
-}
-
-const parsePatterns = (raw: string): Option.Option<ReadonlyArray<RegExp>> => {
-  const sources = raw.split(",").map((p) => p.trim()).filter((p) => p.length > 0)
-  if (sources.length === 0) return Option.none()
-  const compiled: Array<RegExp> = []
-  for (const source of sources) {
-    const pattern = compilePattern(source)
-    if (pattern === undefined) return Option.none()
-    compiled.push(pattern)
-  }
-  return Option.some(compiled)
-}
+/** What a value given in code must be, where the variable's text form (`expected`) would mislead. */
+const DURATION_EXPECTED = "a duration that is not negative, such as \"5 seconds\", a number of milliseconds or a Duration"
+const PATTERN_EXPECTED = "a regular expression (a RegExp or its source) such as ^npm "
 
 /** `new RegExp` reports a bad pattern by throwing; this turns that into a value. */
 const compilePattern = (source: string): RegExp | undefined => {
@@ -221,7 +219,8 @@ const compilePattern = (source: string): RegExp | undefined => {
   return Either.isRight(result) ? result.right : undefined
 }
 
-const booleans: Record<string, boolean> = { true: true, yes: true, on: true, "1": true, false: false, no: false, off: false, "0": false }
+const isDirectory = (dir: string): boolean =>
+  fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true
 
 const logLevels: Record<string, LogLevel.LogLevel> = {
   all: LogLevel.All,
@@ -247,14 +246,16 @@ export const settings = {
     flag: "--max-jobs",
     expected: "a positive integer such as 10",
     help: "jobs that may run at once (finished jobs do not count)",
+    default: 10,
     defaultText: "10",
-    parse: (raw: string) => parseNumber(raw, 1, true)
+    parse: (raw: string) => parseNumber(raw, { min: 1, integer: true })
   } satisfies Setting<number>,
   maxOutputSize: {
     env: "MCP_BG_MAX_OUTPUT_SIZE",
     flag: "--max-output-size",
     expected: "a size in bytes such as 1048576, 512KB, 10MB or 1GB (binary multiples)",
     help: "output kept per job, stdout and stderr together; oldest bytes are dropped first",
+    default: 10 * 1024 * 1024,
     defaultText: "10MB",
     parse: parseByteSize
   } satisfies Setting<number>,
@@ -263,25 +264,28 @@ export const settings = {
     flag: "--job-timeout",
     expected: "a number of seconds such as 600, or 0 or none for no limit",
     help: "default time limit of a job in seconds; the job ends as timed_out",
+    default: null,
     defaultText: "none",
     parse: (raw: string): Option.Option<Duration.Duration | null> =>
       raw.toLowerCase() === "none"
         ? Option.some(null)
-        : parseNumber(raw, 0, false).pipe(Option.map((s) => (s === 0 ? null : Duration.seconds(s))))
+        : parseNumber(raw, { min: 0 }).pipe(Option.map((s) => (s === 0 ? null : Duration.seconds(s))))
   } satisfies Setting<Duration.Duration | null>,
   cleanupInterval: {
     env: "MCP_BG_CLEANUP_INTERVAL",
     flag: "--cleanup-interval",
     expected: "a number of seconds such as 300",
     help: "seconds a finished job stays readable before it is removed",
+    default: Duration.seconds(300),
     defaultText: "300",
-    parse: (raw: string) => parseNumber(raw, 0, false).pipe(Option.map(Duration.seconds))
+    parse: (raw: string) => parseNumber(raw, { min: 0 }).pipe(Option.map(Duration.seconds))
   } satisfies Setting<Duration.Duration>,
   workingDir: {
     env: "MCP_BG_WORKING_DIR",
     flag: "--working-dir",
     expected: "an existing directory",
     help: "directory jobs run in; a job's relative cwd is resolved against it",
+    default: ".",
     defaultText: "the server's current directory",
     parse: (raw: string) => Option.some(path.resolve(raw))
   } satisfies Setting<string>,
@@ -290,8 +294,9 @@ export const settings = {
     flag: "--allowed-commands",
     expected: "comma-separated regular expressions such as ^npm ,^git status",
     help: "comma-separated regexes; when set, every simple command must match one from its start",
+    default: [],
     defaultText: "any command",
-    parse: parsePatterns,
+    parse: (raw: string) => parseList(raw, compilePattern),
     blankIsInvalid: true
   } satisfies Setting<ReadonlyArray<RegExp>>,
   deniedCommands: {
@@ -299,8 +304,9 @@ export const settings = {
     flag: "--denied-commands",
     expected: "comma-separated regular expressions such as ^rm ,^git push",
     help: "comma-separated regexes; a simple command matching one from its start is refused",
+    default: [],
     defaultText: "none",
-    parse: parsePatterns,
+    parse: (raw: string) => parseList(raw, compilePattern),
     blankIsInvalid: true
   } satisfies Setting<ReadonlyArray<RegExp>>,
   restrictCwd: {
@@ -308,14 +314,16 @@ export const settings = {
     flag: "--restrict-cwd",
     expected: "true or false",
     help: "a job's cwd must resolve (realpath) inside the working directory; always on with an allowlist",
+    default: false,
     defaultText: "false",
-    parse: (raw: string) => Option.fromNullable(booleans[raw.toLowerCase()])
+    parse: parseBoolean
   } satisfies Setting<boolean>,
   scrubEnv: {
     env: "MCP_BG_SCRUB_ENV",
     flag: "--scrub-env",
     expected: "comma-separated variable names or globs such as AWS_*,*_TOKEN",
     help: "variables removed from the environment jobs inherit (MCP_BG_* tokens and keys always are)",
+    default: [],
     defaultText: "none",
     parse: (raw: string) => Option.fromNullable(parseNameList(raw))
   } satisfies Setting<ReadonlyArray<string>>,
@@ -324,6 +332,7 @@ export const settings = {
     flag: "--allowed-env",
     expected: "comma-separated variable names or globs such as PATH,NODE_OPTIONS",
     help: "loader/interpreter hook variables (PATH, LD_*, NODE_OPTIONS, ...) a job may set under a command policy",
+    default: [],
     defaultText: "none",
     parse: (raw: string) => Option.fromNullable(parseNameList(raw))
   } satisfies Setting<ReadonlyArray<string>>,
@@ -332,6 +341,7 @@ export const settings = {
     flag: "--limit-file-size",
     expected: "a size in bytes such as 1048576, 512KB, 100MB or 1GB (binary multiples)",
     help: "largest file a job's process may write (ulimit -f)",
+    default: undefined,
     defaultText: "no limit",
     parse: parseByteSize
   } satisfies Setting<number>,
@@ -340,22 +350,25 @@ export const settings = {
     flag: "--limit-open-files",
     expected: "a positive integer such as 1024",
     help: "open file descriptors per process of a job (ulimit -n)",
+    default: undefined,
     defaultText: "no limit",
-    parse: (raw: string) => parseNumber(raw, 1, true)
+    parse: (raw: string) => parseNumber(raw, { min: 1, integer: true })
   } satisfies Setting<number>,
   limitCpu: {
     env: "MCP_BG_LIMIT_CPU",
     flag: "--limit-cpu",
     expected: "a positive whole number of seconds such as 600",
     help: "CPU seconds per process of a job (ulimit -t)",
+    default: undefined,
     defaultText: "no limit",
-    parse: (raw: string) => parseNumber(raw, 1, true)
+    parse: (raw: string) => parseNumber(raw, { min: 1, integer: true })
   } satisfies Setting<number>,
   limitMemory: {
     env: "MCP_BG_LIMIT_MEMORY",
     flag: "--limit-memory",
     expected: "a size in bytes such as 2GB or 512MB (binary multiples)",
     help: "virtual memory per process of a job (ulimit -v)",
+    default: undefined,
     defaultText: "no limit",
     parse: parseByteSize
   } satisfies Setting<number>,
@@ -364,6 +377,7 @@ export const settings = {
     flag: "--shell",
     expected: "the path of a shell such as /bin/bash",
     help: "shell that runs each command as <shell> -c <command>",
+    default: "/bin/sh",
     defaultText: "/bin/sh",
     parse: (raw: string) => Option.some(raw)
   } satisfies Setting<string>,
@@ -372,60 +386,18 @@ export const settings = {
     flag: "--kill-grace",
     expected: "a number of seconds such as 5",
     help: "seconds between SIGTERM and SIGKILL when a job is stopped",
+    default: Duration.seconds(5),
     defaultText: "5",
-    parse: (raw: string) => parseNumber(raw, 0, false).pipe(Option.map(Duration.seconds))
+    parse: (raw: string) => parseNumber(raw, { min: 0 }).pipe(Option.map(Duration.seconds))
   } satisfies Setting<Duration.Duration>,
   logLevel: {
     env: "MCP_BG_LOG_LEVEL",
     flag: "--log-level",
     expected: "one of trace, debug, info, warning, error, none",
     help: "minimum level of log lines, written to stderr",
+    default: LogLevel.Info,
     defaultText: "info",
     parse: (raw: string) => Option.fromNullable(logLevels[raw.toLowerCase()])
   } satisfies Setting<LogLevel.LogLevel>
 } as const
 
-/**
- * A setting as an optional `Config`: unset (or blank, unless `blankIsInvalid`) means the default; anything
- * else must parse, or the error names the variable, the value and the form expected.
- *
- * @since 0.1.0
- * @category settings
- */
-export const readSetting = <A>(
-  setting: Pick<Setting<A>, "env" | "expected" | "parse" | "secret" | "blankIsInvalid">
-): Config.Config<A | undefined> =>
-  Config.string(setting.env).pipe(
-    Config.option,
-    Config.mapOrFail((value) => {
-      if (Option.isNone(value)) return Either.right(undefined)
-      const raw = value.value.trim()
-      const invalid = () =>
-        Either.left(
-          ConfigError.InvalidData(
-            [setting.env],
-            `invalid value ${setting.secret === true ? "(not shown)" : JSON.stringify(raw)}: expected ${setting.expected}`
-          )
-        )
-      if (raw === "") return setting.blankIsInvalid === true ? invalid() : Either.right(undefined)
-      return Option.match(setting.parse(raw), { onNone: invalid, onSome: Either.right })
-    })
-  )
-
-/**
- * The first invalid setting named in a `ConfigError`, as `[variable, message]`.
- *
- * @since 0.1.0
- * @category errors
- */
-export const firstInvalidSetting = (error: ConfigError.ConfigError): readonly [string, string] | undefined => {
-  switch (error._op) {
-    case "InvalidData":
-      return [error.path.join("."), error.message]
-    case "And":
-    case "Or":
-      return firstInvalidSetting(error.left) ?? firstInvalidSetting(error.right)
-    default:
-      return undefined
-  }
-}

@@ -50,7 +50,7 @@ import { toText } from "./internal/TextView.js"
 import { JobConfig } from "./JobConfig.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 import type { Position } from "./OutputBuffer.js"
-import { CommandPolicy, type CommandPolicyService, unsupportedPolicyShell } from "./policy/CommandPolicy.js"
+import { CommandPolicy, type CommandPolicyService } from "./policy/CommandPolicy.js"
 import { resolveWorkingDirectory } from "./policy/WorkingDirectory.js"
 import { Spawner } from "./Spawner.js"
 
@@ -250,10 +250,9 @@ const START_CURSOR: Position = { stdout: 0, stderr: 0 }
 
 const make = (config: JobConfig, policy: CommandPolicyService) =>
   Effect.gen(function*() {
-    yield* checkLimits(config)
-    const workingDir = yield* checkWorkingDir(config.workingDir)
-    const shellProblem = policy.active ? unsupportedPolicyShell(config.shell) : undefined
-    if (shellProblem !== undefined) return yield* Effect.fail(ConfigError.InvalidData(["MCP_BG_SHELL"], shellProblem))
+    yield* JobConfig.validate(config, { commandPolicy: policy.active })
+    // Validated to exist: its real path is what a job's cwd is resolved against and checked to lie inside.
+    const workingDir = yield* Effect.tryPromise(() => fs.realpath(config.workingDir)).pipe(Effect.orElseSucceed(() => config.workingDir))
     const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
     const table = new JobTable()
     const hub = yield* makeEventHub
@@ -372,25 +371,3 @@ const make = (config: JobConfig, policy: CommandPolicyService) =>
     }
     return manager
   })
-
-/** Values a programmatic `JobConfig` can get wrong, checked like the environment's. */
-const checkLimits = (config: JobConfig): Effect.Effect<void, ConfigError.ConfigError> => {
-  const invalid = (name: string, value: unknown, expected: string) =>
-    Effect.fail(ConfigError.InvalidData([name], `invalid value ${JSON.stringify(value)}: expected ${expected}`))
-  if (!Number.isSafeInteger(config.maxJobs) || config.maxJobs < 1) return invalid("maxJobs", config.maxJobs, "a positive integer")
-  if (!Number.isSafeInteger(config.maxOutputSize) || config.maxOutputSize < 1) {
-    return invalid("maxOutputSize", config.maxOutputSize, "a positive whole number of bytes")
-  }
-  return Effect.void
-}
-
-/** The configured working directory must exist: a typo there must stop the start, not fail every job. */
-const checkWorkingDir = (dir: string): Effect.Effect<string, ConfigError.ConfigError> =>
-  Effect.tryPromise(() => fs.realpath(dir)).pipe(
-    Effect.flatMap((real) => Effect.tryPromise(() => fs.stat(real)).pipe(Effect.map((stat) => [real, stat] as const))),
-    Effect.filterOrFail(([, stat]) => stat.isDirectory(), () => "not a directory"),
-    Effect.map(([real]) => real),
-    Effect.mapError(() =>
-      ConfigError.InvalidData(["MCP_BG_WORKING_DIR"], `invalid value ${JSON.stringify(dir)}: expected an existing directory`)
-    )
-  )

@@ -23,7 +23,7 @@ export {
 /** Events published on `JobManager.events`. @since 0.1.0 */
 export { JobEvent } from "./domain/JobEvent.js"
 /** The runtime's configuration and its settings table. @since 0.1.0 */
-export { JobConfig, type JobConfigInput, parseByteSize, type Setting, settings } from "./JobConfig.js"
+export { JobConfig, type JobConfigInput, parseByteSize, type Setting, settings, type ValidateOptions } from "./JobConfig.js"
 /** The job runtime service and its options. @since 0.1.0 */
 export {
   type ExecuteOptions,

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
@@ -7,6 +7,9 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { configProvider, parseServerArgs } from "../src/main/serverArgs.js"
 import { firstInvalidSetting, JobConfig, type JobConfigInput, parseByteSize } from "../src/JobConfig.js"
 import { JobManager } from "../src/JobManager.js"
@@ -133,6 +136,103 @@ describe("JobConfig.make with values the runtime cannot use", () => {
       assert.isTrue(ConfigError.isConfigError(error), JSON.stringify(input))
       assert.strictEqual(firstInvalidSetting(error)?.[0], name)
     }
+  })
+})
+
+describe("JobConfig.validate", () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "jobconfig-validate-"))
+  const file = path.join(scratch, "a-file")
+  fs.writeFileSync(file, "")
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
+
+  /** The variable and message of the first problem `validate` finds in a configuration made from `input`. */
+  const problem = (input: JobConfigInput, options?: Parameters<typeof JobConfig.validate>[1]) => {
+    const result = JobConfig.validate(JobConfig.make(input), options)
+    assert.isTrue(Either.isLeft(result), `expected ${JSON.stringify(input)} to be refused`)
+    return Either.isLeft(result) ? firstInvalidSetting(result.left) : undefined
+  }
+
+  it("returns a usable configuration as it is", () => {
+    const config = JobConfig.make({ maxJobs: 2, workingDir: scratch, allowedCommands: ["^ls"], shell: "/bin/bash", limitCpu: 5 })
+    assert.deepStrictEqual(JobConfig.validate(config), Either.right(config))
+    assert.isTrue(Either.isRight(JobConfig.validate(JobConfig.make())))
+  })
+
+  it("reports what make could not use, in the form of the environment's errors", () => {
+    const cases: Array<[JobConfigInput, string, RegExp]> = [
+      [{ allowedCommands: ["^npm ", "(unclosed"] }, "MCP_BG_ALLOWED_COMMANDS", /^invalid value "\(unclosed": expected a regular expression/],
+      [{ deniedCommands: ["[z-a]"] }, "MCP_BG_DENIED_COMMANDS", /^invalid value "\[z-a\]": expected a regular expression/],
+      [{ killGrace: "five seconds" as Duration.DurationInput }, "MCP_BG_KILL_GRACE", /^invalid value "five seconds": expected a duration/],
+      [{ cleanupInterval: -1 }, "MCP_BG_CLEANUP_INTERVAL", /^invalid value -1: expected a duration that is not negative/],
+      [{ jobTimeout: "-5 seconds" }, "MCP_BG_JOB_TIMEOUT", /^invalid value "-5 seconds"/]
+    ]
+    for (const [input, name, message] of cases) {
+      const found = problem(input)
+      assert.strictEqual(found?.[0], name)
+      assert.match(found![1], message)
+    }
+  })
+
+  it("checks the range of every number", () => {
+    const cases: Array<[JobConfigInput, string, RegExp]> = [
+      [{ maxJobs: 0 }, "MCP_BG_MAX_JOBS", /^invalid value 0: expected a positive integer/],
+      [{ maxJobs: 2.5 }, "MCP_BG_MAX_JOBS", /^invalid value 2.5: /],
+      [{ maxJobs: Number.NaN }, "MCP_BG_MAX_JOBS", /^invalid value NaN: /],
+      [{ maxOutputSize: 0 }, "MCP_BG_MAX_OUTPUT_SIZE", /^invalid value 0: expected a positive whole number of bytes/],
+      [{ limitFileSize: -1 }, "MCP_BG_LIMIT_FILE_SIZE", /^invalid value -1: expected a positive whole number of bytes/],
+      [{ limitOpenFiles: 1.5 }, "MCP_BG_LIMIT_OPEN_FILES", /^invalid value 1.5: expected a positive integer/],
+      [{ limitCpu: 0 }, "MCP_BG_LIMIT_CPU", /^invalid value 0: expected a positive whole number of seconds/],
+      [{ limitMemory: Number.POSITIVE_INFINITY }, "MCP_BG_LIMIT_MEMORY", /^invalid value Infinity: /]
+    ]
+    for (const [input, name, message] of cases) {
+      const found = problem(input)
+      assert.strictEqual(found?.[0], name, JSON.stringify(input))
+      assert.match(found![1], message)
+    }
+  })
+
+  it("needs a working directory that exists and is a directory", () => {
+    const missing = path.join(scratch, "missing")
+    assert.deepStrictEqual(problem({ workingDir: missing }), ["MCP_BG_WORKING_DIR", `invalid value ${JSON.stringify(missing)}: expected an existing directory`])
+    assert.deepStrictEqual(problem({ workingDir: file }), ["MCP_BG_WORKING_DIR", `invalid value ${JSON.stringify(file)}: expected an existing directory`])
+  })
+
+  it("needs a shell, and one whose syntax the policy's parser covers when a policy checks the commands", () => {
+    assert.strictEqual(problem({ shell: " " })?.[0], "MCP_BG_SHELL")
+    const zsh = problem({ shell: "/usr/bin/zsh", deniedCommands: ["^rm "] })
+    assert.strictEqual(zsh?.[0], "MCP_BG_SHELL")
+    assert.match(zsh![1], /zsh has syntax of its own/)
+    assert.isTrue(Either.isRight(JobConfig.validate(JobConfig.make({ shell: "/usr/bin/zsh" }))))
+    // An application's own policy decides, whatever the lists say.
+    assert.strictEqual(problem({ shell: "/usr/bin/zsh" }, { commandPolicy: true })?.[0], "MCP_BG_SHELL")
+    assert.isTrue(Either.isRight(JobConfig.validate(JobConfig.make({ shell: "/usr/bin/zsh", allowedCommands: ["^ls"] }), { commandPolicy: false })))
+  })
+
+  it("reports every problem, the first setting of the table first", () => {
+    const result = JobConfig.validate(JobConfig.make({ killGrace: "soon" as Duration.DurationInput, maxJobs: 0, workingDir: file }))
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) {
+      assert.strictEqual(firstInvalidSetting(result.left)?.[0], "MCP_BG_KILL_GRACE")
+      for (const name of ["MCP_BG_MAX_JOBS", "MCP_BG_WORKING_DIR"]) assert.include(String(result.left), name)
+    }
+  })
+
+  it("make never throws, whatever it is given", () => {
+    const config = JobConfig.make({
+      allowedCommands: ["("],
+      deniedCommands: [")"],
+      killGrace: {} as Duration.DurationInput,
+      cleanupInterval: Number.NaN,
+      jobTimeout: "forever" as Duration.DurationInput,
+      workingDir: 42 as unknown as string
+    })
+    assert.strictEqual(config.problems?.length, 6)
+    assert.deepStrictEqual([config.allowedCommands, config.deniedCommands], [[], []])
+  })
+
+  it("is where the environment's values end too: the working directory and the shell are checked when read", () => {
+    assert.strictEqual(invalid({ MCP_BG_WORKING_DIR: path.join(scratch, "missing") })?.[0], "MCP_BG_WORKING_DIR")
+    assert.strictEqual(invalid({ MCP_BG_SHELL: "/usr/bin/fish", MCP_BG_ALLOWED_COMMANDS: "^ls" })?.[0], "MCP_BG_SHELL")
   })
 })
 

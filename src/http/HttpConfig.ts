@@ -5,13 +5,25 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as net from "node:net"
 import * as path from "node:path"
-import { parseByteSize, readSetting, type Setting } from "../JobConfig.js"
+import {
+  decodeDuration,
+  EXPECTED_BYTES,
+  invalidValue,
+  isInRange,
+  parseByteSize,
+  parseList,
+  parseNumber,
+  readSettings,
+  reportProblems,
+  type Setting
+} from "../internal/settings.js"
 
 /**
  * A bearer token and the name its jobs belong to (`default` for a single unnamed token).
@@ -47,41 +59,64 @@ export class HttpConfig extends Data.Class<{
   readonly maxBodySize: number
   /** A session without requests or open streams for this long is closed (its jobs keep running). */
   readonly sessionIdle: Duration.Duration
+  /**
+   * Values `make` was given but could not use (a duration that does not decode), each naming its setting;
+   * the setting holds its default meanwhile. `validate` reports them.
+   */
+  readonly problems?: ReadonlyArray<ConfigError.ConfigError> | undefined
 }> {
   /**
-   * Builds a configuration from the given fields and the defaults for the rest.
+   * Builds a configuration from the given fields and the defaults for the rest. It never throws: a value it
+   * cannot use is recorded in `problems`, for `validate` (which `McpHttpServer.listen` runs) to report.
    *
    * @since 0.1.0
    */
   static make(input: HttpConfigInput = {}): HttpConfig {
-    return new HttpConfig({
-      host: input.host ?? DEFAULT_HOST,
-      port: input.port ?? DEFAULT_PORT,
-      tokens: input.tokens ?? [],
-      tokenFile: Option.fromNullable(input.tokenFile).pipe(Option.map((file) => path.resolve(file))),
-      allowedOrigins: (input.allowedOrigins ?? []).map(normalizeOrigin),
-      allowedHosts: (input.allowedHosts ?? []).map((host) => host.toLowerCase()),
-      maxBodySize: input.maxBodySize ?? DEFAULT_MAX_BODY,
-      sessionIdle: Duration.decode(input.sessionIdle ?? DEFAULT_SESSION_IDLE)
-    })
+    const problems: Array<ConfigError.ConfigError> = []
+    const sessionIdle = input.sessionIdle ?? httpSettings.sessionIdle.default
+    const config = {
+      host: input.host ?? httpSettings.host.default,
+      port: input.port ?? httpSettings.port.default,
+      tokens: input.tokens ?? httpSettings.tokens.default,
+      tokenFile: Option.fromNullable(input.tokenFile ?? httpSettings.tokenFile.default).pipe(Option.map((file) => path.resolve(file))),
+      allowedOrigins: (input.allowedOrigins ?? httpSettings.allowedOrigins.default).map(normalizeOrigin),
+      allowedHosts: (input.allowedHosts ?? httpSettings.allowedHosts.default).map((host) => host.toLowerCase()),
+      maxBodySize: input.maxBodySize ?? httpSettings.maxBodySize.default,
+      sessionIdle: Option.getOrElse(decodeDuration(sessionIdle), () => {
+        problems.push(invalidValue(httpSettings.sessionIdle, sessionIdle, DURATION_EXPECTED))
+        return httpSettings.sessionIdle.default
+      })
+    }
+    return new HttpConfig(problems.length === 0 ? config : { ...config, problems })
   }
 
   /**
-   * The configuration read through Effect's `Config`, from the `MCP_BG_HTTP_*` names.
+   * The one check of an HTTP configuration, however it was built: the values `make` could not use and the
+   * ranges of numbers. `Left` names the first setting at fault by its variable, in the form of every setting
+   * error. (Listening without a token on a non-loopback address is `checkExposure`'s to refuse.)
+   *
+   * @since 0.1.0
+   */
+  static validate(config: HttpConfig): Either.Either<HttpConfig, ConfigError.ConfigError> {
+    return reportProblems(config, [
+      ...(config.problems ?? []),
+      isInRange(config.port, PORT_RANGE) ? undefined : invalidValue(httpSettings.port, config.port),
+      isInRange(config.maxBodySize, { min: 1, integer: true }) ?
+        undefined :
+        invalidValue(httpSettings.maxBodySize, config.maxBodySize, EXPECTED_BYTES),
+      Duration.greaterThan(config.sessionIdle, Duration.zero) ?
+        undefined :
+        invalidValue(httpSettings.sessionIdle, Duration.format(config.sessionIdle), DURATION_EXPECTED)
+    ])
+  }
+
+  /**
+   * The configuration read through Effect's `Config`, from the `MCP_BG_HTTP_*` names, and validated.
    *
    * @since 0.1.0
    */
   static get config(): Config.Config<HttpConfig> {
-    return Config.all({
-      host: readSetting(httpSettings.host),
-      port: readSetting(httpSettings.port),
-      tokens: readSetting(httpSettings.tokens),
-      tokenFile: readSetting(httpSettings.tokenFile),
-      allowedOrigins: readSetting(httpSettings.allowedOrigins),
-      allowedHosts: readSetting(httpSettings.allowedHosts),
-      maxBodySize: readSetting(httpSettings.maxBodySize),
-      sessionIdle: readSetting(httpSettings.sessionIdle)
-    }).pipe(Config.map((input) => HttpConfig.make(input)))
+    return readSettings(httpSettings).pipe(Config.mapOrFail((input) => HttpConfig.validate(HttpConfig.make(input))))
   }
 }
 
@@ -102,10 +137,8 @@ export interface HttpConfigInput {
   readonly sessionIdle?: Duration.DurationInput | undefined
 }
 
-const DEFAULT_HOST = "127.0.0.1"
-const DEFAULT_PORT = 7345
-const DEFAULT_MAX_BODY = 4 * 1024 * 1024
-const DEFAULT_SESSION_IDLE = Duration.minutes(30)
+const PORT_RANGE = { min: 0, max: 65535, integer: true } as const
+const DURATION_EXPECTED = "a positive duration such as \"30 minutes\", a number of milliseconds or a Duration"
 
 /**
  * One HTTP setting. Like a `Setting` of the runtime, except that a secret has no flag: a token on the
@@ -154,17 +187,6 @@ export const parseTokens = (raw: string): Option.Option<ReadonlyArray<NamedToken
  */
 export const normalizeOrigin = (origin: string): string => origin.trim().replace(/\/+$/, "").toLowerCase()
 
-const parseList = <A>(raw: string, item: (entry: string) => A | undefined): Option.Option<ReadonlyArray<A>> => {
-  const entries = raw.split(",").map((entry) => entry.trim()).filter((entry) => entry.length > 0)
-  const parsed: Array<A> = []
-  for (const entry of entries) {
-    const value = item(entry)
-    if (value === undefined) return Option.none()
-    parsed.push(value)
-  }
-  return entries.length === 0 ? Option.none() : Option.some(parsed)
-}
-
 const parseOrigin = (entry: string): string | undefined => {
   const result = Either.try(() => new URL(entry))
   if (Either.isLeft(result)) return undefined
@@ -175,12 +197,6 @@ const parseOrigin = (entry: string): string | undefined => {
 
 const parseHostName = (entry: string): string | undefined =>
   /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(entry) || net.isIPv6(entry) ? entry.toLowerCase() : undefined
-
-const parseWhole = (raw: string, min: number, max: number): Option.Option<number> => {
-  if (!/^\d+$/.test(raw)) return Option.none()
-  const value = Number(raw)
-  return value >= min && value <= max ? Option.some(value) : Option.none()
-}
 
 /**
  * The table of HTTP settings, in `--help` order.
@@ -194,7 +210,8 @@ export const httpSettings = {
     flag: "--host",
     expected: "an IP address or host name such as 127.0.0.1",
     help: "address to listen on; anything but loopback needs MCP_BG_HTTP_TOKEN",
-    defaultText: DEFAULT_HOST,
+    default: "127.0.0.1",
+    defaultText: "127.0.0.1",
     parse: (raw: string) => (/^[A-Za-z0-9.:-]+$/.test(raw) ? Option.some(raw) : Option.none())
   } satisfies HttpSetting<string>,
   port: {
@@ -202,8 +219,10 @@ export const httpSettings = {
     flag: "--port",
     expected: "a port number from 0 to 65535 (0 picks a free port)",
     help: "port to listen on (0 picks a free one)",
-    defaultText: String(DEFAULT_PORT),
-    parse: (raw: string) => parseWhole(raw, 0, 65535)
+    default: 7345,
+    defaultText: "7345",
+    // Digits only: a port is never written with a fraction, not even .0.
+    parse: (raw: string) => (/^\d+$/.test(raw) ? parseNumber(raw, PORT_RANGE) : Option.none())
   } satisfies HttpSetting<number>,
   tokens: {
     env: "MCP_BG_HTTP_TOKEN",
@@ -212,6 +231,7 @@ export const httpSettings = {
     expected:
       "a token, or comma-separated name:token pairs with distinct names (letters, digits, - _ .) and distinct tokens (visible ASCII, no spaces or commas)",
     help: "bearer token(s) clients must send; name:token pairs give each name its own jobs",
+    default: [],
     defaultText: "generated at start and written to the token file",
     parse: parseTokens
   } satisfies HttpSetting<ReadonlyArray<NamedToken>>,
@@ -220,6 +240,7 @@ export const httpSettings = {
     flag: "--token-file",
     expected: "a file path",
     help: "where a generated token is written (readable by you only) and where the CLI looks for it",
+    default: undefined,
     defaultText: "$XDG_RUNTIME_DIR/mcp-background-job/http-<port>.token",
     parse: (raw: string) => Option.some(raw)
   } satisfies HttpSetting<string>,
@@ -228,6 +249,7 @@ export const httpSettings = {
     flag: "--allowed-origins",
     expected: "comma-separated origins such as http://localhost:5173,https://app.example.com",
     help: "browser origins allowed to call the server; a request with another Origin gets 403",
+    default: [],
     defaultText: "none",
     parse: (raw: string) => parseList(raw, parseOrigin)
   } satisfies HttpSetting<ReadonlyArray<string>>,
@@ -236,6 +258,7 @@ export const httpSettings = {
     flag: "--allowed-hosts",
     expected: "comma-separated host names such as jobs.example.com (optionally with :port)",
     help: "Host header values accepted besides the bound address (e.g. behind a reverse proxy)",
+    default: [],
     defaultText: "the bound address (and localhost names when it is loopback)",
     parse: (raw: string) => parseList(raw, parseHostName)
   } satisfies HttpSetting<ReadonlyArray<string>>,
@@ -244,6 +267,7 @@ export const httpSettings = {
     flag: "--max-body",
     expected: "a size in bytes such as 4MB or 1048576 (binary multiples)",
     help: "largest request body accepted; larger ones get 413",
+    default: 4 * 1024 * 1024,
     defaultText: "4MB",
     parse: parseByteSize
   } satisfies HttpSetting<number>,
@@ -252,9 +276,10 @@ export const httpSettings = {
     flag: "--session-idle",
     expected: "a number of seconds such as 1800",
     help: "seconds a session may stay idle before it is closed (its jobs keep running)",
+    default: Duration.minutes(30),
     defaultText: "1800",
     parse: (raw: string) =>
-      /^\d+(\.\d+)?$/.test(raw) && Number(raw) > 0 ? Option.some(Duration.millis(Number(raw) * 1000)) : Option.none()
+      parseNumber(raw, { min: 0 }).pipe(Option.filter((seconds) => seconds > 0), Option.map(Duration.seconds))
   } satisfies HttpSetting<Duration.Duration>
 } as const
 

@@ -28,7 +28,8 @@ import { errorWithoutId } from "../mcp/jsonRpc.js"
 import * as McpJobServer from "../mcp/McpJobServer.js"
 import { instructions, type ServerInfo } from "../mcp/stdio.js"
 import { defaultTokenFile, generateToken, makeVerifier, type TokenFileError, writeTokenFile } from "./HttpAuth.js"
-import { checkExposure, type HttpConfig } from "./HttpConfig.js"
+import { describeConfigError } from "../internal/settings.js"
+import { checkExposure, HttpConfig } from "./HttpConfig.js"
 import { hostAllowed, originAllowed, requestPolicy } from "./requestGuards.js"
 
 /**
@@ -156,6 +157,7 @@ export const listen = (
   config: HttpConfig
 ): Effect.Effect<RunningHttpServer, HttpServerError | TokenFileError, JobManager | Scope.Scope> =>
   Effect.gen(function*() {
+    yield* Either.mapLeft(HttpConfig.validate(config), (error) => new HttpServerError({ reason: describeConfigError(error) }))
     yield* Either.mapLeft(checkExposure(config), (reason) => new HttpServerError({ reason }))
     // Loaded on use: the SDK's HTTP transport touches Node's fetch globals, which read the environment.
     const { StreamableHTTPServerTransport } = yield* Effect.promise(() => import("@modelcontextprotocol/sdk/server/streamableHttp.js"))

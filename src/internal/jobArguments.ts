@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import * as os from "node:os"
 import { InvalidArgument } from "../domain/errors.js"
 import type { SignalName, SignalTarget } from "../Spawner.js"
+import { isNegativeAmount } from "./settings.js"
 
 /** Variables added to a job's environment: names without "=" or NUL, string values without NUL. @internal */
 export const checkEnv = (env: Readonly<Record<string, string>>): Either.Either<Readonly<Record<string, string>>, InvalidArgument> => {
@@ -30,13 +31,12 @@ export const checkEnv = (env: Readonly<Record<string, string>>): Either.Either<R
 
 /** A duration in any `Duration` form, not negative. @internal */
 export const checkDuration = (argument: string, input: Duration.DurationInput): Either.Either<Duration.Duration, InvalidArgument> =>
-  Option.match(Duration.decodeUnknown(input), {
-    onNone: () => Either.left(new InvalidArgument({ argument, reason: `${String(input)} is not a duration.` })),
-    onSome: (duration) =>
-      Duration.lessThan(duration, Duration.zero) ?
-        Either.left(new InvalidArgument({ argument, reason: "it must not be negative." })) :
-        Either.right(duration)
-  })
+  isNegativeAmount(input) ?
+    Either.left(new InvalidArgument({ argument, reason: "it must not be negative." })) :
+    Option.match(Duration.decodeUnknown(input), {
+      onNone: () => Either.left(new InvalidArgument({ argument, reason: `${String(input)} is not a duration.` })),
+      onSome: Either.right
+    })
 
 /** A byte budget for text: a positive whole number, or none. @internal */
 export const checkMaxBytes = (maxBytes: number | undefined): Either.Either<number | undefined, InvalidArgument> =>

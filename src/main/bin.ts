@@ -9,13 +9,12 @@
 import type * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as fs from "node:fs"
 import { isClientCommand } from "../cli/args.js"
 import { configProvider, helpText, parseServerArgs } from "./serverArgs.js"
 import { checkExposure, HttpConfig } from "../http/HttpConfig.js"
-import { firstInvalidSetting, JobConfig, settings } from "../JobConfig.js"
+import { describeConfigError } from "../internal/settings.js"
+import { JobConfig } from "../JobConfig.js"
 import { packageVersion } from "./packageInfo.js"
-import { unsupportedPolicyShell } from "../policy/CommandPolicy.js"
 
 const EXIT_USAGE = 2
 
@@ -46,23 +45,11 @@ const flags = command._tag === "Serve" ? command.flags : new Map<string, string>
 /** Reads a configuration from flags and environment, or exits 2 naming the flag or variable at fault. */
 const readOrExit = <A>(settingsConfig: Config.Config<A>): A =>
   Effect.runSync(Effect.either(Effect.withConfigProvider(settingsConfig, configProvider(flags)))).pipe(
-    Either.getOrElse((error) => {
-      const [name, message] = firstInvalidSetting(error) ?? ["configuration", String(error)]
-      return usageError(`${flagByEnv.get(name) ?? name}: ${message}`)
-    })
+    Either.getOrElse((error) => usageError(describeConfigError(error, (env) => flagByEnv.get(env) ?? env)))
   )
 
+// Every setting is checked here, the working directory and the shell included: the runtime will accept it.
 const config = readOrExit(JobConfig.config)
-
-if (!fs.statSync(config.workingDir, { throwIfNoEntry: false })?.isDirectory()) {
-  const name = flagByEnv.get(settings.workingDir.env) ?? settings.workingDir.env
-  usageError(`${name}: invalid value ${JSON.stringify(config.workingDir)}: expected ${settings.workingDir.expected}`)
-}
-
-const policyShell = config.allowedCommands.length > 0 || config.deniedCommands.length > 0 ?
-  unsupportedPolicyShell(config.shell) :
-  undefined
-if (policyShell !== undefined) usageError(`${flagByEnv.get(settings.shell.env) ?? settings.shell.env}: ${policyShell}`)
 
 const httpConfig = command._tag === "Serve" && command.http ? readOrExit(HttpConfig.config) : undefined
 if (httpConfig !== undefined) Either.getOrElse(checkExposure(httpConfig), usageError)

@@ -15,7 +15,8 @@ import type * as Scope from "effect/Scope"
 import type { TokenFileError } from "../http/HttpAuth.js"
 import type { HttpConfig } from "../http/HttpConfig.js"
 import type { HttpServerError } from "../http/McpHttpServer.js"
-import { firstInvalidSetting, type JobConfig } from "../JobConfig.js"
+import { describeConfigError } from "../internal/settings.js"
+import type { JobConfig } from "../JobConfig.js"
 import { stderrLogger } from "./logging.js"
 import { JobManager } from "../JobManager.js"
 import { serveStdio } from "../mcp/stdio.js"
@@ -55,8 +56,7 @@ export const serve = (config: JobConfig, http?: HttpConfig): void => {
     // A configuration the runtime refuses is a usage error, reported like the command line's own checks.
     Effect.catchIf(ConfigError.isConfigError, (error) =>
       Effect.sync(() => {
-        const [name, message] = firstInvalidSetting(error) ?? ["configuration", String(error)]
-        process.stderr.write(`mcp-background-job: ${name}: ${message}\n`)
+        process.stderr.write(`mcp-background-job: ${describeConfigError(error)}\n`)
         process.exitCode = EXIT_USAGE
       })),
     Effect.tapErrorCause((cause) =>
