@@ -7,8 +7,8 @@
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { type CommandRejected, InvalidArgument } from "../domain/errors.js"
-import { rejectWorkingDirectory } from "./CommandPolicy.js"
+import { CommandRejected, InvalidArgument } from "../domain/errors.js"
+import { failLogged } from "./Refusal.js"
 
 /**
  * Whether `candidate` is `root` or lies below it, comparing whole path components (`/srv/app-evil` is not
@@ -21,6 +21,13 @@ export const isInside = (root: string, candidate: string): boolean => {
   const relative = path.relative(root, candidate)
   return relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
 }
+
+/** Refuses with the working-directory rule, logged like every refusal. */
+const rejectWorkingDirectory = (command: string, cwd: string, reason: string): Effect.Effect<never, CommandRejected> =>
+  failLogged(
+    new CommandRejected({ command, reason: `refused by rule working-directory: ${reason}`, rule: "working-directory", refused: cwd }),
+    { command, rule: "working-directory", refused: cwd, reason }
+  )
 
 /**
  * Resolves a job's `cwd` (absent or empty: the working directory itself). It must exist and be a directory;
