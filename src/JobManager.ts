@@ -202,8 +202,12 @@ export class JobManager extends Context.Tag("mcp-background-job/JobManager")<Job
   static layer(config: JobConfig): Layer.Layer<JobManager, ConfigError.ConfigError, Spawner> {
     return Layer.scoped(
       JobManager,
-      // A broken installation (the parser's WebAssembly missing) is a defect, not a configuration error.
-      Effect.flatMap(Effect.orDie(CommandPolicy.make(config)), (policy) => make(config, policy))
+      Effect.gen(function*() {
+        // Checked before the policy loads its parser: a bad value is reported at once.
+        yield* JobConfig.validate(config)
+        // A broken installation (the parser's WebAssembly missing) is a defect, not a configuration error.
+        return yield* make(config, yield* Effect.orDie(CommandPolicy.make(config)))
+      })
     )
   }
 
@@ -215,7 +219,15 @@ export class JobManager extends Context.Tag("mcp-background-job/JobManager")<Job
    * @category layers
    */
   static layerWithPolicy(config: JobConfig): Layer.Layer<JobManager, ConfigError.ConfigError, Spawner | CommandPolicy> {
-    return Layer.scoped(JobManager, Effect.flatMap(CommandPolicy, (policy) => make(config, policy)))
+    return Layer.scoped(
+      JobManager,
+      Effect.gen(function*() {
+        const policy = yield* CommandPolicy
+        // The application's policy, not the config's lists, decides whether the shell must be one the parser covers.
+        yield* JobConfig.validate(config, { commandPolicy: policy.active })
+        return yield* make(config, policy)
+      })
+    )
   }
 
   /**
@@ -250,7 +262,6 @@ const START_CURSOR: Position = { stdout: 0, stderr: 0 }
 
 const make = (config: JobConfig, policy: CommandPolicyService) =>
   Effect.gen(function*() {
-    yield* JobConfig.validate(config, { commandPolicy: policy.active })
     // Validated to exist: its real path is what a job's cwd is resolved against and checked to lie inside.
     const workingDir = yield* Effect.tryPromise(() => fs.realpath(config.workingDir)).pipe(Effect.orElseSucceed(() => config.workingDir))
     const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
