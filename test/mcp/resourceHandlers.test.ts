@@ -3,31 +3,17 @@
  * job that is gone is refused, and one whose job goes without its Removed event reaching the adapter (removed
  * between the check and the add) is dropped by the next periodic check instead of being looked up forever.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js"
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
-import { Server } from "@modelcontextprotocol/sdk/server/index.js"
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { McpError } from "@modelcontextprotocol/sdk/types.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
-import { JobManager, type JobManagerService } from "../../src/JobManager.js"
-import * as McpJobServer from "../../src/mcp/McpJobServer.js"
+import { JobManager } from "../../src/JobManager.js"
 import { Script, TestSpawner, VirtualTime } from "../../src/testing/index.js"
+import { clientOn } from "../support/mcp.js"
 
 const scripts = [Script.on("quick", [Script.stdout("done\n"), Script.exit(0)])]
-
-/** A client on a server registered with `jobs`; both close with the scope. */
-const connect = (jobs: JobManagerService) =>
-  Effect.gen(function*() {
-    const server = new Server({ name: "test", version: "0.0.0" }, { capabilities: {} })
-    yield* McpJobServer.register(server).pipe(Effect.provideService(JobManager, jobs))
-    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair()
-    yield* Effect.promise(() => server.connect(serverTransport))
-    const client = new Client({ name: "test-client", version: "0.0.0" })
-    yield* Effect.acquireRelease(Effect.promise(() => client.connect(clientTransport)), () => Effect.promise(() => client.close()))
-    return client
-  })
 
 const subscribe = (client: Client, uri: string) =>
   Effect.either(Effect.tryPromise({ try: () => client.subscribeResource({ uri }), catch: (error) => error }))
@@ -37,7 +23,7 @@ describe("resource subscriptions", () => {
     Effect.gen(function*() {
       const jobs = yield* JobManager
       let lookups = 0
-      const client = yield* connect({ ...jobs, status: (id) => Effect.suspend(() => (lookups++, jobs.status(id))) })
+      const client = yield* clientOn({ ...jobs, status: (id) => Effect.suspend(() => (lookups++, jobs.status(id))) })
       const refused = yield* subscribe(client, "job://0f0e0d0c-0000-4000-8000-000000000000/output")
       if (Either.isRight(refused) || !(refused.left instanceof McpError)) return assert.fail(`expected an McpError, got ${String(refused)}`)
       assert.strictEqual(refused.left.code, -32002)
@@ -52,7 +38,7 @@ describe("resource subscriptions", () => {
       const jobs = yield* JobManager
       let lookups = 0
       // No lifecycle events reach the adapter: as if the job went between the existence check and the add.
-      const client = yield* connect({
+      const client = yield* clientOn({
         ...jobs,
         lifecycleEvents: Stream.never,
         status: (id) => Effect.suspend(() => (lookups++, jobs.status(id)))
