@@ -380,24 +380,17 @@ const kill = (conn: Connection, command: ParsedCommand) =>
  * @category commands
  */
 export const runCommand = (conn: Connection, command: ParsedCommand): Effect.Effect<number, ClientError> => {
-  switch (command.spec.name) {
-    case "run":
-      return run(conn, command)
-    case "ls":
-      return ls(conn, command)
-    case "status":
-      return status(conn, command)
-    case "logs":
-      return logs(conn, command)
-    case "tail":
-      return tail(conn, command)
-    case "send":
-      return send(conn, command)
-    case "wait":
-      return wait(conn, command)
-    case "kill":
-      return kill(conn, command)
-    default:
-      return Effect.fail(usage(`unknown command ${command.spec.name}`))
-  }
+  const handler = handlers[command.spec.name]
+  return handler === undefined ? Effect.fail(usage(`unknown command ${command.spec.name}`)) : handler(conn, command)
+}
+
+const handlers: Readonly<Record<string, (conn: Connection, command: ParsedCommand) => Effect.Effect<number, ClientError>>> = {
+  run,
+  ls,
+  status,
+  logs,
+  tail,
+  send,
+  wait,
+  kill
 }
