@@ -126,20 +126,19 @@ const END_BOUND = 60_000
  * Reads what is left once the job's status is final: a killed job's processes may still be writing
  * while they die. Returns the final status and the cursor after the last byte.
  */
-const drainUntilEnded = (conn: Connection, id: string, cursor: string, print: (view: OutputView) => Effect.Effect<void, ClientError>, raw: boolean) =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + END_BOUND
-    let position = cursor
-    while (true) {
-      // Status first: once it says ended, the output read next is complete.
-      const details = yield* conn.call("status", { job_id: id }, Wire.JobDetails)
-      const rest = yield* conn.call("output", { job_id: id, cursor: position, raw }, Wire.OutputView)
-      yield* print(rest)
-      position = rest.cursor
-      if (details.endedAt !== null || Date.now() >= deadline) return details
-      yield* Effect.sleep(POLL)
-    }
-  })
+const drainUntilEnded = Effect.fnUntraced(function*(conn: Connection, id: string, cursor: string, print: (view: OutputView) => Effect.Effect<void, ClientError>, raw: boolean) {
+  const deadline = Date.now() + END_BOUND
+  let position = cursor
+  while (true) {
+    // Status first: once it says ended, the output read next is complete.
+    const details = yield* conn.call("status", { job_id: id }, Wire.JobDetails)
+    const rest = yield* conn.call("output", { job_id: id, cursor: position, raw }, Wire.OutputView)
+    yield* print(rest)
+    position = rest.cursor
+    if (details.endedAt !== null || Date.now() >= deadline) return details
+    yield* Effect.sleep(POLL)
+  }
+})
 
 /** Seconds each `wait` call of a follow may last; the loop goes on after each. */
 const FOLLOW_SLICE = 30
@@ -150,134 +149,128 @@ const REQUEST_HEADROOM_MS = 30_000
  * Prints a job's output from the start, then new output as it arrives (a `wait` that returns on any new
  * text, with the cursor of the previous read: no byte twice), until the job has ended.
  */
-const follow = (conn: Connection, id: string, streams: Streams, raw: boolean, asJson: boolean) =>
-  Effect.gen(function*() {
-    const print = (view: OutputView) =>
-      Effect.zipRight(
-        reportDropped(view),
-        asJson ?
-          (view.stdout === "" && view.stderr === "" ? Effect.void : out(JSON.stringify({ stdout: view.stdout, stderr: view.stderr }) + "\n")) :
-          printStreams(view, streams)
-      )
-    const first = yield* conn.call("output", { job_id: id, raw }, Wire.OutputView)
-    yield* print(first)
-    let cursor = first.cursor
-    while (true) {
-      const next = yield* conn.call(
-        "wait",
-        { job_id: id, cursor, until: "", timeout_s: FOLLOW_SLICE, raw },
-        Wire.WaitResult,
-        FOLLOW_SLICE * 1000 + REQUEST_HEADROOM_MS
-      )
-      yield* print(next)
-      cursor = next.cursor
-      if (next.status !== "running") break
-      // An incomplete character is held back by the server but still matches: do not spin on it.
-      if (next.stdout === "" && next.stderr === "") yield* Effect.sleep(POLL)
-    }
-    return yield* drainUntilEnded(conn, id, cursor, print, raw)
-  })
+const follow = Effect.fnUntraced(function*(conn: Connection, id: string, streams: Streams, raw: boolean, asJson: boolean) {
+  const print = (view: OutputView) =>
+    Effect.zipRight(
+      reportDropped(view),
+      asJson ?
+        (view.stdout === "" && view.stderr === "" ? Effect.void : out(JSON.stringify({ stdout: view.stdout, stderr: view.stderr }) + "\n")) :
+        printStreams(view, streams)
+    )
+  const first = yield* conn.call("output", { job_id: id, raw }, Wire.OutputView)
+  yield* print(first)
+  let cursor = first.cursor
+  while (true) {
+    const next = yield* conn.call(
+      "wait",
+      { job_id: id, cursor, until: "", timeout_s: FOLLOW_SLICE, raw },
+      Wire.WaitResult,
+      FOLLOW_SLICE * 1000 + REQUEST_HEADROOM_MS
+    )
+    yield* print(next)
+    cursor = next.cursor
+    if (next.status !== "running") break
+    // An incomplete character is held back by the server but still matches: do not spin on it.
+    if (next.stdout === "" && next.stderr === "") yield* Effect.sleep(POLL)
+  }
+  return yield* drainUntilEnded(conn, id, cursor, print, raw)
+})
 
 // ---- commands ----
 
-const run = (conn: Connection, command: ParsedCommand) =>
-  Effect.gen(function*() {
-    const env: Record<string, string> = {}
-    for (const pair of command.options.get("env") ?? []) {
-      const eq = pair.indexOf("=")
-      if (eq <= 0) return yield* usage(`run: --env needs NAME=VALUE, got ${JSON.stringify(pair)}`)
-      env[pair.slice(0, eq)] = pair.slice(eq + 1)
-    }
-    const timeout = yield* positiveSeconds(command, "timeout", 7 * 24 * 3600)
-    const started = yield* conn.call(
-      "execute",
-      {
-        command: command.operands.get("command")!,
-        ...(option(command, "cwd") === undefined ? {} : { cwd: option(command, "cwd") }),
-        ...(Object.keys(env).length === 0 ? {} : { env }),
-        ...(timeout === undefined ? {} : { timeout_s: timeout }),
-        ...(flag(command, "no-stdin") ? { stdin: "null" } : {})
-      },
-      Wire.Started
-    )
-    yield* flag(command, "json") ? jsonOf(Wire.Started, started) : line(started.id)
-    if (!flag(command, "follow")) return ExitCode.ok
-    const ended = yield* follow(conn, started.id, "both", false, flag(command, "json"))
-    return jobExitCode(ended)
-  })
+const run = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand) {
+  const env: Record<string, string> = {}
+  for (const pair of command.options.get("env") ?? []) {
+    const eq = pair.indexOf("=")
+    if (eq <= 0) return yield* usage(`run: --env needs NAME=VALUE, got ${JSON.stringify(pair)}`)
+    env[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  const timeout = yield* positiveSeconds(command, "timeout", 7 * 24 * 3600)
+  const started = yield* conn.call(
+    "execute",
+    {
+      command: command.operands.get("command")!,
+      ...(option(command, "cwd") === undefined ? {} : { cwd: option(command, "cwd") }),
+      ...(Object.keys(env).length === 0 ? {} : { env }),
+      ...(timeout === undefined ? {} : { timeout_s: timeout }),
+      ...(flag(command, "no-stdin") ? { stdin: "null" } : {})
+    },
+    Wire.Started
+  )
+  yield* flag(command, "json") ? jsonOf(Wire.Started, started) : line(started.id)
+  if (!flag(command, "follow")) return ExitCode.ok
+  const ended = yield* follow(conn, started.id, "both", false, flag(command, "json"))
+  return jobExitCode(ended)
+})
 
-const ls = (conn: Connection, command: ParsedCommand) =>
-  Effect.gen(function*() {
-    const answer = yield* conn.call("list", {}, Wire.JobList)
-    if (flag(command, "json")) return yield* jsonOf(Wire.JobList, answer).pipe(Effect.as(ExitCode.ok))
-    if (answer.jobs.length === 0) return yield* err("no jobs\n").pipe(Effect.as(ExitCode.ok))
-    const now = Date.now()
-    const rows = answer.jobs.map((job) => [
-      shortId(job.id),
-      job.status,
-      job.exitCode === null ? "-" : String(job.exitCode),
-      ago(job.startedAt, now),
-      duration((job.endedAt?.getTime() ?? now) - job.startedAt.getTime()),
-      job.command.replace(/\s+/g, " ")
-    ])
-    const width = process.stdout.isTTY ? process.stdout.columns : undefined
-    yield* line(table(["ID", "STATUS", "EXIT", "STARTED", "DURATION", "COMMAND"], rows, width))
-    return ExitCode.ok
-  })
+const ls = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand) {
+  const answer = yield* conn.call("list", {}, Wire.JobList)
+  if (flag(command, "json")) return yield* jsonOf(Wire.JobList, answer).pipe(Effect.as(ExitCode.ok))
+  if (answer.jobs.length === 0) return yield* err("no jobs\n").pipe(Effect.as(ExitCode.ok))
+  const now = Date.now()
+  const rows = answer.jobs.map((job) => [
+    shortId(job.id),
+    job.status,
+    job.exitCode === null ? "-" : String(job.exitCode),
+    ago(job.startedAt, now),
+    duration((job.endedAt?.getTime() ?? now) - job.startedAt.getTime()),
+    job.command.replace(/\s+/g, " ")
+  ])
+  const width = process.stdout.isTTY ? process.stdout.columns : undefined
+  yield* line(table(["ID", "STATUS", "EXIT", "STARTED", "DURATION", "COMMAND"], rows, width))
+  return ExitCode.ok
+})
 
-const status = (conn: Connection, command: ParsedCommand) =>
-  Effect.gen(function*() {
-    const id = yield* resolveId(conn, command.operands.get("id")!)
-    const job = yield* conn.call("status", { job_id: id }, Wire.JobDetails)
-    if (flag(command, "json")) return yield* jsonOf(Wire.JobDetails, job).pipe(Effect.as(ExitCode.ok))
-    const dropped = job.droppedStdoutBytes + job.droppedStderrBytes
-    yield* line(fields([
-      ["job", job.id],
-      ["status", job.status],
-      ["command", job.command],
-      ["pid", String(job.pid)],
-      ["cwd", job.cwd],
-      ["started", localTime(job.startedAt)],
-      ["ended", job.endedAt === null ? "-" : localTime(job.endedAt)],
-      ["duration", duration(job.durationMs)],
-      ["exit code", job.exitCode === null ? "-" : String(job.exitCode)],
-      ["signal", job.signal ?? "-"],
-      ["timeout", job.timeoutMs === null ? "none" : `${job.timeoutMs / 1000}s`],
-      ["stdin", job.stdinOpen ? "open" : "closed"],
-      ["output", `${bytes(job.stdoutBytes)} stdout, ${bytes(job.stderrBytes)} stderr${dropped > 0 ? `, ${bytes(dropped)} dropped` : ""}`]
-    ]))
-    return ExitCode.ok
-  })
+const status = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand) {
+  const id = yield* resolveId(conn, command.operands.get("id")!)
+  const job = yield* conn.call("status", { job_id: id }, Wire.JobDetails)
+  if (flag(command, "json")) return yield* jsonOf(Wire.JobDetails, job).pipe(Effect.as(ExitCode.ok))
+  const dropped = job.droppedStdoutBytes + job.droppedStderrBytes
+  yield* line(fields([
+    ["job", job.id],
+    ["status", job.status],
+    ["command", job.command],
+    ["pid", String(job.pid)],
+    ["cwd", job.cwd],
+    ["started", localTime(job.startedAt)],
+    ["ended", job.endedAt === null ? "-" : localTime(job.endedAt)],
+    ["duration", duration(job.durationMs)],
+    ["exit code", job.exitCode === null ? "-" : String(job.exitCode)],
+    ["signal", job.signal ?? "-"],
+    ["timeout", job.timeoutMs === null ? "none" : `${job.timeoutMs / 1000}s`],
+    ["stdin", job.stdinOpen ? "open" : "closed"],
+    ["output", `${bytes(job.stdoutBytes)} stdout, ${bytes(job.stderrBytes)} stderr${dropped > 0 ? `, ${bytes(dropped)} dropped` : ""}`]
+  ]))
+  return ExitCode.ok
+})
 
-const logs = (conn: Connection, command: ParsedCommand) =>
-  Effect.gen(function*() {
-    const id = yield* resolveId(conn, command.operands.get("id")!)
-    const streams = yield* streamsOf(command)
-    const raw = flag(command, "raw")
-    if (flag(command, "follow")) {
-      yield* follow(conn, id, streams, raw, flag(command, "json"))
-      return ExitCode.ok
-    }
-    const view = yield* conn.call("output", { job_id: id, raw }, Wire.OutputView)
-    if (flag(command, "json")) return yield* jsonOf(Wire.OutputView, view).pipe(Effect.as(ExitCode.ok))
-    yield* reportDropped(view)
-    yield* printStreams(view, streams)
+const logs = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand) {
+  const id = yield* resolveId(conn, command.operands.get("id")!)
+  const streams = yield* streamsOf(command)
+  const raw = flag(command, "raw")
+  if (flag(command, "follow")) {
+    yield* follow(conn, id, streams, raw, flag(command, "json"))
     return ExitCode.ok
-  })
+  }
+  const view = yield* conn.call("output", { job_id: id, raw }, Wire.OutputView)
+  if (flag(command, "json")) return yield* jsonOf(Wire.OutputView, view).pipe(Effect.as(ExitCode.ok))
+  yield* reportDropped(view)
+  yield* printStreams(view, streams)
+  return ExitCode.ok
+})
 
-const tail = (conn: Connection, command: ParsedCommand) =>
-  Effect.gen(function*() {
-    const id = yield* resolveId(conn, command.operands.get("id")!)
-    const streams = yield* streamsOf(command)
-    const raw = option(command, "lines") ?? "10"
-    const lines = Number(raw)
-    if (!/^\d+$/.test(raw) || lines < 1 || lines > 1000) return yield* usage(`tail: -n must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`)
-    const view = yield* conn.call("tail", { job_id: id, lines, raw: flag(command, "raw") }, Wire.TailView)
-    if (flag(command, "json")) return yield* jsonOf(Wire.TailView, view).pipe(Effect.as(ExitCode.ok))
-    const ended = (text: string) => (text === "" || text.endsWith("\n") ? text : text + "\n")
-    yield* printStreams({ stdout: ended(view.stdout), stderr: ended(view.stderr) }, streams)
-    return ExitCode.ok
-  })
+const tail = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand) {
+  const id = yield* resolveId(conn, command.operands.get("id")!)
+  const streams = yield* streamsOf(command)
+  const raw = option(command, "lines") ?? "10"
+  const lines = Number(raw)
+  if (!/^\d+$/.test(raw) || lines < 1 || lines > 1000) return yield* usage(`tail: -n must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`)
+  const view = yield* conn.call("tail", { job_id: id, lines, raw: flag(command, "raw") }, Wire.TailView)
+  if (flag(command, "json")) return yield* jsonOf(Wire.TailView, view).pipe(Effect.as(ExitCode.ok))
+  const ended = (text: string) => (text === "" || text.endsWith("\n") ? text : text + "\n")
+  yield* printStreams({ stdout: ended(view.stdout), stderr: ended(view.stderr) }, streams)
+  return ExitCode.ok
+})
 
 const readStdin = Effect.async<string>((resume) => {
   const chunks: Array<Buffer> = []
@@ -285,93 +278,90 @@ const readStdin = Effect.async<string>((resume) => {
   process.stdin.once("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
 })
 
-const send = (conn: Connection, command: ParsedCommand) =>
-  Effect.gen(function*() {
-    const id = yield* resolveId(conn, command.operands.get("id")!)
-    const given = command.operands.get("text")!
-    const input = given === "-" ? yield* readStdin : given
-    const timeout = yield* positiveSeconds(command, "timeout", 600)
-    const until = option(command, "until")
-    if (until !== undefined) yield* compile(until)
-    const reply = yield* conn.call(
-      "interact",
-      {
-        job_id: id,
-        input,
-        ...(until === undefined ? {} : { until }),
-        ...(timeout === undefined ? {} : { timeout_ms: Math.round(timeout * 1000) }),
-        ...(flag(command, "eof") ? { eof: true } : {})
-      },
-      Wire.WaitResult,
-      (timeout ?? 5) * 1000 + REQUEST_HEADROOM_MS
-    )
-    if (flag(command, "json")) return yield* jsonOf(Wire.WaitResult, reply).pipe(Effect.as(ExitCode.ok))
-    yield* printStreams(reply, "both")
-    return ExitCode.ok
-  })
+const send = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand) {
+  const id = yield* resolveId(conn, command.operands.get("id")!)
+  const given = command.operands.get("text")!
+  const input = given === "-" ? yield* readStdin : given
+  const timeout = yield* positiveSeconds(command, "timeout", 600)
+  const until = option(command, "until")
+  if (until !== undefined) yield* compile(until)
+  const reply = yield* conn.call(
+    "interact",
+    {
+      job_id: id,
+      input,
+      ...(until === undefined ? {} : { until }),
+      ...(timeout === undefined ? {} : { timeout_ms: Math.round(timeout * 1000) }),
+      ...(flag(command, "eof") ? { eof: true } : {})
+    },
+    Wire.WaitResult,
+    (timeout ?? 5) * 1000 + REQUEST_HEADROOM_MS
+  )
+  if (flag(command, "json")) return yield* jsonOf(Wire.WaitResult, reply).pipe(Effect.as(ExitCode.ok))
+  yield* printStreams(reply, "both")
+  return ExitCode.ok
+})
 
 /** The longest single `wait` call the tool accepts; longer waits are several calls. */
 const WAIT_SLICE = 600
 
-const wait = (conn: Connection, command: ParsedCommand) =>
-  Effect.gen(function*() {
-    const id = yield* resolveId(conn, command.operands.get("id")!)
-    const timeout = yield* positiveSeconds(command, "timeout", Number.MAX_SAFE_INTEGER)
-    const until = option(command, "until")
-    const asJson = flag(command, "json")
-    const deadline = timeout === undefined ? undefined : Date.now() + timeout * 1000
-    if (until !== undefined) yield* compile(until)
-    // Output printed before the call counts: "wait until ready" must not hang on a server already ready.
-    // The server looks from the job's start (its start cursor) and matches exactly as the wait tool does.
-    let cursor: string | undefined = until === undefined ? undefined : `${id.slice(0, 8)}:0:0`
-    while (true) {
-      const remaining = deadline === undefined ? WAIT_SLICE : Math.max(0, Math.min(WAIT_SLICE, (deadline - Date.now()) / 1000))
-      const result = yield* conn.call(
-        "wait",
-        { job_id: id, timeout_s: remaining, max_bytes: 1, ...(until === undefined ? {} : { until }), ...(cursor === undefined ? {} : { cursor }) },
-        Wire.WaitResult,
-        remaining * 1000 + REQUEST_HEADROOM_MS
-      )
-      cursor = result.cursor
-      if (result.reason === "matched") {
-        const matched = Option.getOrNull(result.matchedLine)
-        yield* asJson ? json({ job_id: id, reason: "matched", matched_line: matched }) : line(`matched: ${matched ?? ""}`)
-        return ExitCode.ok
-      }
-      if (result.reason === "exited") {
-        const ended = yield* drainUntilEnded(conn, id, cursor, () => Effect.void, false)
-        yield* asJson ? jsonOf(Wire.JobDetails, ended, { reason: "exited" }) : line(describeEnd(ended))
-        return jobExitCode(ended)
-      }
-      if (deadline !== undefined && Date.now() >= deadline) {
-        yield* asJson ?
-          json({ job_id: id, reason: "timeout", status: result.status }) :
-          err(`timed out after ${timeout}s: job ${id} is still ${result.status}\n`)
-        return ExitCode.timeout
-      }
+const wait = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand) {
+  const id = yield* resolveId(conn, command.operands.get("id")!)
+  const timeout = yield* positiveSeconds(command, "timeout", Number.MAX_SAFE_INTEGER)
+  const until = option(command, "until")
+  const asJson = flag(command, "json")
+  const deadline = timeout === undefined ? undefined : Date.now() + timeout * 1000
+  if (until !== undefined) yield* compile(until)
+  // Output printed before the call counts: "wait until ready" must not hang on a server already ready.
+  // The server looks from the job's start (its start cursor) and matches exactly as the wait tool does.
+  let cursor: string | undefined = until === undefined ? undefined : `${id.slice(0, 8)}:0:0`
+  while (true) {
+    const remaining = deadline === undefined ? WAIT_SLICE : Math.max(0, Math.min(WAIT_SLICE, (deadline - Date.now()) / 1000))
+    const result = yield* conn.call(
+      "wait",
+      { job_id: id, timeout_s: remaining, max_bytes: 1, ...(until === undefined ? {} : { until }), ...(cursor === undefined ? {} : { cursor }) },
+      Wire.WaitResult,
+      remaining * 1000 + REQUEST_HEADROOM_MS
+    )
+    cursor = result.cursor
+    if (result.reason === "matched") {
+      const matched = Option.getOrNull(result.matchedLine)
+      yield* asJson ? json({ job_id: id, reason: "matched", matched_line: matched }) : line(`matched: ${matched ?? ""}`)
+      return ExitCode.ok
     }
-  })
+    if (result.reason === "exited") {
+      const ended = yield* drainUntilEnded(conn, id, cursor, () => Effect.void, false)
+      yield* asJson ? jsonOf(Wire.JobDetails, ended, { reason: "exited" }) : line(describeEnd(ended))
+      return jobExitCode(ended)
+    }
+    if (deadline !== undefined && Date.now() >= deadline) {
+      yield* asJson ?
+        json({ job_id: id, reason: "timeout", status: result.status }) :
+        err(`timed out after ${timeout}s: job ${id} is still ${result.status}\n`)
+      return ExitCode.timeout
+    }
+  }
+})
 
-const kill = (conn: Connection, command: ParsedCommand) =>
-  Effect.gen(function*() {
-    const id = yield* resolveId(conn, command.operands.get("id")!)
-    const signal = option(command, "signal")
-    const answer = yield* conn.call("kill", { job_id: id, ...(signal === undefined ? {} : { signal }) }, Wire.KillAnswer)
-    if (flag(command, "json")) yield* json({ job_id: id, ...answer })
-    switch (answer.status) {
-      case "not_found":
-        return yield* new ClientError({ text: `no job ${id}: run mcp-background-job ls to see the jobs`, code: ExitCode.refused })
-      case "already_terminated":
-        if (!flag(command, "json")) yield* line(`job ${id} had already ended`)
-        return ExitCode.ok
-      case "signalled":
-        if (!flag(command, "json")) yield* line(`sent ${signal!.toUpperCase()} to job ${id}`)
-        return ExitCode.ok
-      default:
-        if (!flag(command, "json")) yield* line(`killed job ${id}`)
-        return ExitCode.ok
-    }
-  })
+const kill = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand) {
+  const id = yield* resolveId(conn, command.operands.get("id")!)
+  const signal = option(command, "signal")
+  const answer = yield* conn.call("kill", { job_id: id, ...(signal === undefined ? {} : { signal }) }, Wire.KillAnswer)
+  if (flag(command, "json")) yield* json({ job_id: id, ...answer })
+  switch (answer.status) {
+    case "not_found":
+      return yield* new ClientError({ text: `no job ${id}: run mcp-background-job ls to see the jobs`, code: ExitCode.refused })
+    case "already_terminated":
+      if (!flag(command, "json")) yield* line(`job ${id} had already ended`)
+      return ExitCode.ok
+    case "signalled":
+      if (!flag(command, "json")) yield* line(`sent ${signal!.toUpperCase()} to job ${id}`)
+      return ExitCode.ok
+    default:
+      if (!flag(command, "json")) yield* line(`killed job ${id}`)
+      return ExitCode.ok
+  }
+})
 
 /**
  * Runs a parsed command on an open connection and returns the exit code.
