@@ -137,6 +137,7 @@ export class JobTree {
     const candidates = table.filter((entry) => {
       if (
         !isLive(entry) ||
+        entry.kernelThread ||
         entry.pgid === this.pgid ||
         entry.startTime < this.startedAfter ||
         entry.pid === process.pid ||

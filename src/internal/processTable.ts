@@ -17,7 +17,12 @@ export interface ProcessEntry {
   readonly state: string
   /** When the process started, in clock ticks since boot: with the pid, it names one process for good. */
   readonly startTime: number
+  /** A kernel thread (no program, no environment): never a job's process. */
+  readonly kernelThread: boolean
 }
+
+/** The kernel-thread bit of the flags field of /proc/<pid>/stat. */
+const PF_KTHREAD = 0x00200000
 
 /** @internal */
 export const procAvailable: boolean = fs.existsSync("/proc/self/stat")
@@ -43,7 +48,9 @@ const parseStat = (text: string): ProcessEntry | undefined => {
     ppid: Number(fields[1]),
     pgid: Number(fields[2]),
     sid: Number(fields[3]),
-    startTime: Number(fields[19])
+    startTime: Number(fields[19]),
+    // Field 9 of the stat line (flags) is the 7th after the command name.
+    kernelThread: (Number(fields[6]) & PF_KTHREAD) !== 0
   }
 }
 
