@@ -1,18 +1,22 @@
+/**
+ * An owner's view of the runtime (`JobManager.ownedBy`): it starts jobs for its owner and sees, reads, waits on,
+ * kills and hears of only those.
+ */
+import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import { describe, expect, it } from "vitest"
 import type { JobEvent } from "../../src/domain/JobEvent.js"
-import { JobConfig } from "../../src/JobConfig.js"
 import { JobManager } from "../../src/JobManager.js"
+import { liveJobs } from "../support/runtime.js"
 
-const run = <A, E>(effect: Effect.Effect<A, E, JobManager>) =>
-  Effect.runPromise(effect.pipe(Effect.provide(JobManager.layerNode(JobConfig.make({ killGrace: 1 })))))
+/** SIGKILL 1 ms after SIGTERM: nothing here waits for a job to stop. */
+const ownerJobs = liveJobs({ killGrace: "1 millis" })
 
 describe("JobManager.ownedBy", () => {
-  it("starts jobs for its owner and sees, reads, waits on and kills only those", async () => {
-    await run(Effect.gen(function*() {
+  it.live("starts jobs for its owner and sees, reads, waits on and kills only those", () =>
+    Effect.gen(function*() {
       const jobs = yield* JobManager
       const alice = jobs.ownedBy("alice")
       const bob = jobs.ownedBy("bob")
@@ -20,41 +24,40 @@ describe("JobManager.ownedBy", () => {
       const theirs = yield* bob.execute({ command: "echo from bob" })
       const unowned = yield* jobs.execute({ command: "echo nobody" })
 
-      expect((yield* alice.list).map((j) => j.id)).toEqual([mine.id])
-      expect((yield* bob.list).map((j) => j.id)).toEqual([theirs.id])
-      expect((yield* jobs.list).map((j) => j.id).sort()).toEqual([mine.id, theirs.id, unowned.id].sort())
+      assert.deepStrictEqual((yield* alice.list).map((j) => j.id), [mine.id])
+      assert.deepStrictEqual((yield* bob.list).map((j) => j.id), [theirs.id])
+      assert.deepStrictEqual((yield* jobs.list).map((j) => j.id).sort(), [mine.id, theirs.id, unowned.id].sort())
 
       const notFound = (effect: Effect.Effect<unknown, unknown>) =>
         Effect.map(Effect.exit(effect), (exit) => Exit.isFailure(exit) && JSON.stringify(exit.cause).includes("JobNotFound"))
-      expect(yield* notFound(bob.status(mine.id))).toBe(true)
-      expect(yield* notFound(bob.output(mine.id))).toBe(true)
-      expect(yield* notFound(bob.transcript(mine.id))).toBe(true)
-      expect(yield* notFound(bob.tail(mine.id, 5))).toBe(true)
-      expect(yield* notFound(bob.wait(mine.id, { timeout: "10 millis" }))).toBe(true)
-      expect(yield* notFound(bob.interact(mine.id, "x"))).toBe(true)
-      expect(yield* notFound(bob.restart(mine.id))).toBe(true)
-      expect(yield* notFound(alice.status(unowned.id))).toBe(true)
-      expect(yield* bob.kill(mine.id)).toBe("not_found")
+      assert.isTrue(yield* notFound(bob.status(mine.id)))
+      assert.isTrue(yield* notFound(bob.output(mine.id)))
+      assert.isTrue(yield* notFound(bob.transcript(mine.id)))
+      assert.isTrue(yield* notFound(bob.tail(mine.id, 5)))
+      assert.isTrue(yield* notFound(bob.wait(mine.id, { timeout: "10 millis" })))
+      assert.isTrue(yield* notFound(bob.interact(mine.id, "x")))
+      assert.isTrue(yield* notFound(bob.restart(mine.id)))
+      assert.isTrue(yield* notFound(alice.status(unowned.id)))
+      assert.strictEqual(yield* bob.kill(mine.id), "not_found")
       // A bad signal is still reported as such, whoever owns the job.
-      expect(yield* Effect.flip(bob.kill(mine.id, { signal: "SIGNOPE" }))).toMatchObject({ _tag: "InvalidArgument" })
+      assert.strictEqual((yield* Effect.flip(bob.kill(mine.id, { signal: "SIGNOPE" })))._tag, "InvalidArgument")
 
-      expect((yield* alice.status(mine.id)).status).toBe("running")
-      expect(yield* alice.kill(mine.id)).toBe("killed")
+      assert.strictEqual((yield* alice.status(mine.id)).status, "running")
+      assert.strictEqual(yield* alice.kill(mine.id), "killed")
       // The view an owner's view gives for someone else sees nothing and starts nothing.
       const escaped = alice.ownedBy("bob")
-      expect(yield* escaped.list).toEqual([])
-      expect(yield* Effect.flip(escaped.execute({ command: "echo no" }))).toMatchObject({ _tag: "InvalidArgument" })
-      expect(alice.ownedBy("alice")).toBe(alice)
+      assert.deepStrictEqual(yield* escaped.list, [])
+      assert.strictEqual((yield* Effect.flip(escaped.execute({ command: "echo no" })))._tag, "InvalidArgument")
+      assert.strictEqual(alice.ownedBy("alice"), alice)
 
       const restarted = yield* alice.restart(mine.id)
-      expect((yield* alice.list).map((j) => j.id)).toContain(restarted.id)
-      expect((yield* bob.list).map((j) => j.id)).not.toContain(restarted.id)
+      assert.include((yield* alice.list).map((j) => j.id), restarted.id)
+      assert.notInclude((yield* bob.list).map((j) => j.id), restarted.id)
       yield* alice.kill(restarted.id)
-    }))
-  })
+    }).pipe(Effect.provide(ownerJobs)))
 
-  it("publishes to an owner's view only the events of its own jobs", async () => {
-    await run(Effect.gen(function*() {
+  it.live("publishes to an owner's view only the events of its own jobs", () =>
+    Effect.gen(function*() {
       const jobs = yield* JobManager
       const alice = jobs.ownedBy("alice")
       const bob = jobs.ownedBy("bob")
@@ -74,8 +77,7 @@ describe("JobManager.ownedBy", () => {
         Effect.retry(Schedule.spaced("50 millis")),
         Effect.timeout("20 seconds")
       )
-      expect(seen.filter((e) => e.jobId === other.id)).toEqual([])
-      expect(seen.every((e) => e.jobId === mine.id)).toBe(true)
-    }).pipe(Effect.scoped))
-  })
+      assert.deepStrictEqual(seen.filter((e) => e.jobId === other.id), [])
+      assert.isTrue(seen.every((e) => e.jobId === mine.id))
+    }).pipe(Effect.scoped, Effect.provide(ownerJobs)))
 })

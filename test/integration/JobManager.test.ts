@@ -2,34 +2,17 @@
  * The job runtime with real processes: every operation and status through the library API.
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import { JobConfig, type JobConfigInput } from "../../src/JobConfig.js"
+import type { JobConfigInput } from "../../src/JobConfig.js"
 import { JobManager } from "../../src/JobManager.js"
 import { liveGroupMembers } from "../../src/internal/processTable.js"
-import { afterEach } from "vitest"
-import { eventually, killMarked, markedSleep as newMarkedSleep, processesWithMarker } from "../support/processes.js"
+import { markedSleepScoped } from "../support/markedSleep.js"
+import { eventuallyEffect } from "../support/polling.js"
+import { finished, liveJobs } from "../support/runtime.js"
 
-/** Markers of this file's processes, killed after each test whether it passed or not. */
-const markers: Array<string> = []
-afterEach(() => {
-  for (const marker of markers.splice(0)) killMarked(marker)
-})
-const markedSleep = () => {
-  const marked = newMarkedSleep()
-  markers.push(marked.marker)
-  return marked
-}
-
-const withJobs = <A, E>(effect: Effect.Effect<A, E, JobManager>, config: JobConfigInput = {}) =>
-  effect.pipe(Effect.provide(JobManager.layerNode(JobConfig.make({ killGrace: "1 second", ...config }))))
-
-const finished = (id: string, timeout: Duration.DurationInput = "10 seconds") =>
-  Effect.flatMap(JobManager, (jobs) => jobs.wait(id, { timeout, fromStart: true }))
-
-const waitUntil = (check: () => boolean, timeoutMs = 10_000) => Effect.promise(() => eventually(check, timeoutMs))
+const withJobs = <A, E, R>(effect: Effect.Effect<A, E, R>, config: JobConfigInput = {}) => effect.pipe(Effect.provide(liveJobs(config)))
 
 describe("JobManager with real processes", () => {
   it.live("runs commands through the shell and captures both streams", () =>
@@ -70,34 +53,33 @@ describe("JobManager with real processes", () => {
       assert.isNull(details.exitCode)
     })))
 
-  it.live("kill stops a job that traps SIGTERM within grace + 1 s, as killed, and answers at once", () =>
+  it.scopedLive("kill stops a job that traps SIGTERM within grace + 1 s, as killed, and answers at once", () =>
     withJobs(Effect.gen(function*() {
       const jobs = yield* JobManager
-      const { marker, sleep } = markedSleep()
+      const { sleep, live } = yield* markedSleepScoped
       const job = yield* jobs.execute({ command: `trap 'echo got TERM' TERM; while true; do ${sleep} 0.1; done` })
-      yield* waitUntil(() => processesWithMarker(marker).length > 0)
+      yield* eventuallyEffect(() => live() > 0)
       const before = Date.now()
       const answer = yield* jobs.kill(job.id)
       const answeredIn = Date.now() - before
       assert.strictEqual(answer, "killed")
       assert.isBelow(answeredIn, 500, "kill must not wait for the grace period")
       assert.strictEqual((yield* jobs.status(job.id)).status, "killed")
-      const gone = yield* waitUntil(() => liveGroupMembers(job.pid).length === 0 && processesWithMarker(marker).length === 0, 2_000 + 1_000)
+      const gone = yield* eventuallyEffect(() => liveGroupMembers(job.pid).length === 0 && live() === 0, 2_000 + 1_000)
       assert.isTrue(gone, "the job's processes are gone within grace + 1 s")
       const ended = yield* finished(job.id, "2 seconds")
       assert.strictEqual(ended.status, "killed", "killed stays killed whatever the process did")
       assert.strictEqual(yield* jobs.kill(job.id), "already_terminated")
     }), { killGrace: "1 second" }))
 
-  it.live("kill leaves no background child behind", () =>
+  it.scopedLive("kill leaves no background child behind", () =>
     withJobs(Effect.gen(function*() {
       const jobs = yield* JobManager
-      const { marker, sleep } = markedSleep()
+      const { sleep, sleepers, live } = yield* markedSleepScoped
       const job = yield* jobs.execute({ command: `${sleep} 300 & ${sleep} 300` })
-      const sleeps = () => processesWithMarker(marker).filter((p) => p.cmdline.startsWith(sleep))
-      assert.isTrue(yield* waitUntil(() => sleeps().length === 2))
+      assert.isTrue(yield* eventuallyEffect(() => sleepers() === 2))
       assert.strictEqual(yield* jobs.kill(job.id), "killed")
-      assert.isTrue(yield* waitUntil(() => processesWithMarker(marker).length === 0, 3_000))
+      assert.isTrue(yield* eventuallyEffect(() => live() === 0, 3_000))
     })))
 
   it.live("an unknown id is JobNotFound; kill of an unknown id is not_found", () =>
@@ -221,14 +203,14 @@ describe("JobManager with real processes", () => {
       assert.strictEqual((yield* finished(cat.id)).status, "completed")
     })))
 
-  it.live("a job over its time limit ends as timed_out and its processes are gone", () =>
+  it.scopedLive("a job over its time limit ends as timed_out and its processes are gone", () =>
     withJobs(Effect.gen(function*() {
       const jobs = yield* JobManager
-      const { marker, sleep } = markedSleep()
+      const { sleep, live } = yield* markedSleepScoped
       const job = yield* jobs.execute({ command: `${sleep} 300`, timeout: "300 millis" })
       const result = yield* finished(job.id)
       assert.strictEqual(result.status, "timed_out")
-      assert.isTrue(yield* waitUntil(() => processesWithMarker(marker).length === 0, 3_000))
+      assert.isTrue(yield* eventuallyEffect(() => live() === 0, 3_000))
       const noLimit = yield* jobs.execute({ command: "echo fine", timeout: null })
       assert.strictEqual((yield* finished(noLimit.id)).status, "completed")
     }), { jobTimeout: "10 seconds" }))
@@ -246,9 +228,7 @@ describe("JobManager with real processes", () => {
       const jobs = yield* JobManager
       const job = yield* jobs.execute({ command: "echo bye" })
       yield* finished(job.id)
-      const removed = yield* Effect.promise(() =>
-        eventually(() => Effect.runSync(Effect.either(jobs.status(job.id))).pipe(Either.isLeft), 5_000)
-      )
+      const removed = yield* eventuallyEffect(Effect.map(Effect.either(jobs.status(job.id)), Either.isLeft), 5_000)
       assert.isTrue(removed)
       assert.strictEqual((yield* jobs.list).length, 0)
     }), { cleanupInterval: "300 millis" }))
@@ -264,17 +244,17 @@ describe("JobManager with real processes", () => {
       assert.isAtLeast((yield* jobs.status(job.id)).stdoutBytes, 1000)
     })))
 
-  it.live("a job ends when its shell ends, even if a background child holds the pipe", () =>
+  it.scopedLive("a job ends when its shell ends, even if a background child holds the pipe", () =>
     withJobs(Effect.gen(function*() {
       const jobs = yield* JobManager
-      const { marker, sleep } = markedSleep()
+      const { sleep, live } = yield* markedSleepScoped
       const job = yield* jobs.execute({ command: `${sleep} 60 & echo hi` })
       const result = yield* finished(job.id, "5 seconds")
       assert.strictEqual(result.status, "completed")
       // Measured by the job's own clock (start of spawn to the decided end), not the test's.
       assert.isBelow((yield* jobs.status(job.id)).durationMs, 1_000)
       assert.strictEqual(result.stdout, "hi\n")
-      assert.isTrue(yield* waitUntil(() => processesWithMarker(marker).length === 0, 3_000), "the leftover child is swept")
+      assert.isTrue(yield* eventuallyEffect(() => live() === 0, 3_000), "the leftover child is swept")
     })))
 
   it.live("list shows jobs newest first; wait on a running job times out", () =>
@@ -292,17 +272,16 @@ describe("JobManager with real processes", () => {
 })
 
 describe("JobManager shutdown", () => {
-  it.live("closing the layer stops every job, TERM-ignoring ones with SIGKILL after the grace", () =>
+  it.scopedLive("closing the layer stops every job, TERM-ignoring ones with SIGKILL after the grace", () =>
     Effect.gen(function*() {
-      const { marker, sleep } = markedSleep()
+      const { sleep, sleepers, live } = yield* markedSleepScoped
       yield* withJobs(Effect.gen(function*() {
         const jobs = yield* JobManager
         yield* jobs.execute({ command: `${sleep} 300` })
         yield* jobs.execute({ command: `trap '' TERM; ${sleep} 300 & ${sleep} 300` })
-        const sleeps = () => processesWithMarker(marker).filter((p) => p.cmdline.startsWith(sleep))
-        assert.isTrue(yield* waitUntil(() => sleeps().length === 3))
+        assert.isTrue(yield* eventuallyEffect(() => sleepers() === 3))
       }))
       // The layer's scope closed after the TERM -> grace -> KILL sequence.
-      assert.strictEqual(processesWithMarker(marker).length, 0)
+      assert.strictEqual(live(), 0)
     }))
 })

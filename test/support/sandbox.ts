@@ -3,17 +3,13 @@
  * slip would create (`created`), and helpers a bypass might try to run (`script.sh`, an `ls` look-alike).
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
-import * as ManagedRuntime from "effect/ManagedRuntime"
+import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { JobConfig, type JobConfigInput } from "../../src/JobConfig.js"
-import { type ExecuteOptions, JobManager } from "../../src/JobManager.js"
-import type { CommandRejected, InvalidArgument, JobLimitReached, SpawnFailed } from "../../src/domain/errors.js"
-import type { JobDetails } from "../../src/domain/JobViews.js"
+import type { JobConfigInput } from "../../src/JobConfig.js"
+import type { ExecuteOptions, JobManager } from "../../src/JobManager.js"
+import { executeToEnd, liveJobs } from "./runtime.js"
 
 export interface Sandbox {
   readonly dir: string
@@ -49,45 +45,25 @@ export const makeSandbox = (): Sandbox => {
   }
 }
 
-export type ExecuteError = CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument
+/** A sandbox removed when the scope closes. */
+export const sandboxScoped: Effect.Effect<Sandbox, never, Scope.Scope> = Effect.acquireRelease(
+  Effect.sync(makeSandbox),
+  (sandbox) => Effect.sync(sandbox.remove)
+)
 
-const silent = Logger.minimumLogLevel(LogLevel.None)
+/**
+ * `liveJobs` working in the sandbox, with what the policy tests have always run their jobs with: removed 60 ms
+ * after they end, and SIGKILL 1 ms after SIGTERM (no policy test stops a job). Written as durations: a bare
+ * number there means milliseconds.
+ */
+export const sandboxJobs = (sandbox: Sandbox, input: JobConfigInput = {}) =>
+  liveJobs({ cleanupInterval: "60 millis", killGrace: "1 millis", workingDir: sandbox.dir, ...input })
 
-/** Collects log lines as `message {annotations}`. */
-export const collectingLogger = (lines: Array<string>) =>
-  Logger.replace(
-    Logger.defaultLogger,
-    Logger.make(({ annotations, logLevel, message }) => {
-      const text = Array.isArray(message) ? message.join(" ") : String(message)
-      lines.push(`${logLevel.label} ${text} ${JSON.stringify(Object.fromEntries(annotations))}`)
-    })
-  )
+/** A test in a fresh sandbox on `sandboxJobs(sandbox, input)`: the runtime stops first, then the sandbox goes. */
+export const inSandbox = <A, E>(input: JobConfigInput, test: (sandbox: Sandbox) => Effect.Effect<A, E, JobManager>) =>
+  Effect.flatMap(sandboxScoped, (sandbox) => test(sandbox).pipe(Effect.provide(sandboxJobs(sandbox, input))))
 
-/** A job manager on real processes; logs are silenced unless `logs` collects them. */
-export const makeRuntime = (input: JobConfigInput, logs?: Array<string>) => {
-  const runtime = ManagedRuntime.make(JobManager.layerNode(JobConfig.make({ cleanupInterval: 60, killGrace: 1, ...input })))
-  const logging = logs === undefined ? silent : collectingLogger(logs)
-  return {
-    runtime,
-    /** Executes and, if the job started, waits for it to end (a slip must have done its damage before we look). */
-    execute: (options: ExecuteOptions): Promise<Either.Either<JobDetails, ExecuteError>> =>
-      runtime.runPromise(
-        Effect.gen(function*() {
-          const manager = yield* JobManager
-          const result = yield* Effect.either(manager.execute(options))
-          if (Either.isRight(result)) yield* manager.wait(result.right.id, { timeout: "20 seconds" })
-          return result
-        }).pipe(Effect.provide(logging))
-      ),
-    /** Runs a command that must be allowed, and returns its result once it has ended. */
-    run: (options: ExecuteOptions) =>
-      runtime.runPromise(
-        Effect.gen(function*() {
-          const manager = yield* JobManager
-          const job = yield* manager.execute(options)
-          return yield* manager.wait(job.id, { timeout: "20 seconds", fromStart: true })
-        }).pipe(Effect.provide(logging))
-      ),
-    dispose: () => runtime.dispose()
-  }
-}
+/** How an execution ended up: "ran", the rule that refused the command, or the tag of another refusal. */
+export const outcome = (options: ExecuteOptions) =>
+  Effect.map(executeToEnd(options), (result) =>
+    result._tag === "Right" ? "ran" : result.left._tag === "CommandRejected" ? result.left.rule : result.left._tag)

@@ -1,26 +1,20 @@
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { BIN, type BinServer, startBin } from "../../support/http.js"
-import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../../support/processes.js"
+import { type HttpBin, spawnBin, startHttpBin } from "../../support/bin.js"
+import { eventually } from "../../support/polling.js"
+import { killMarked, processesWithMarker, uniqueMarker } from "../../support/processes.js"
 
 const TOKEN = "cli-test-token-0123456789"
 const marker = uniqueMarker("cli")
-let server: BinServer
+let server: HttpBin
 let dir: string
-
-const cleanEnv = (): Record<string, string> => {
-  const env: Record<string, string> = {}
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith("MCP_BG_")) env[name] = value
-  return env
-}
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "mbj-cli-"))
-  server = await startBin(["--http", "--port", "0", "--kill-grace", "1"], { ...cleanEnv(), MCP_BG_HTTP_TOKEN: TOKEN })
+  server = await startHttpBin(["--http", "--port", "0", "--kill-grace", "1"], { MCP_BG_HTTP_TOKEN: TOKEN })
 }, 60_000)
 
 afterAll(async () => {
@@ -29,36 +23,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-interface CliRun {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-interface RunningCli {
-  readonly stdout: () => string
-  readonly done: Promise<CliRun>
-}
-
 /** Starts the CLI with the server's URL and token in the environment (unless `env` overrides them). */
-const startCli = (args: ReadonlyArray<string>, env: Record<string, string> = {}): RunningCli => {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...cleanEnv(), MCP_BG_URL: server.url, MCP_BG_TOKEN: TOKEN, ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let stdout = ""
-  let stderr = ""
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8")
-  })
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8")
-  })
-  const done = new Promise<CliRun>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })))
-  return { stdout: () => stdout, done }
-}
+const startCli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  spawnBin(args, { MCP_BG_URL: server.url, MCP_BG_TOKEN: TOKEN, ...env })
 
-const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => startCli(args, env).done
+const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => startCli(args, env).closed
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -94,7 +63,7 @@ describe("the command-line client", () => {
     const follower = startCli(["logs", "-f", id.slice(0, 8)])
     expect(await eventually(() => follower.stdout().includes("line-0\n"), 30_000)).toBe(true)
     fs.writeFileSync(go, "")
-    const result = await follower.done
+    const result = await follower.closed
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toBe(Array.from({ length: 21 }, (_, i) => `line-${i}\n`).join(""))
     expect(result.stderr).toBe(Array.from({ length: 20 }, (_, i) => `err-${i + 1}\n`).join(""))
@@ -108,18 +77,10 @@ describe("the command-line client", () => {
   it("Ctrl-C stops following with exit code 130 and leaves the job running", async () => {
     const ticker = `${marker}-ticker`
     const id = await runJob(`while true; do echo tick; sleep 0.2; done # ${ticker}`)
-    const child = spawn(process.execPath, [BIN, "logs", "-f", id], {
-      env: { ...cleanEnv(), MCP_BG_URL: server.url, MCP_BG_TOKEN: TOKEN },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8")
-    })
-    const code = new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)))
-    expect(await eventually(() => stdout.includes("tick\n"), 30_000)).toBe(true)
-    child.kill("SIGINT")
-    expect(await code).toBe(130)
+    const follower = startCli(["logs", "-f", id])
+    expect(await eventually(() => follower.stdout().includes("tick\n"), 30_000)).toBe(true)
+    follower.child.kill("SIGINT")
+    expect((await follower.closed).code).toBe(130)
     expect(processesWithMarker(ticker).length).toBeGreaterThan(0)
   }, 90_000)
 

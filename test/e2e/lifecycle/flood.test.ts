@@ -4,9 +4,9 @@
  * `list` and `status` keep answering while a flood runs, and a job nobody reads runs to its end.
  * (The 1 GiB floods are in floodGiB.test.ts.)
  */
-import { afterEach, describe, expect, it } from "vitest"
-import { eventually } from "../../support/processes.js"
-import { startServer, type StdioServer } from "../../support/lifecycle.js"
+import { describe, expect, it } from "vitest"
+import { connectStdioForTest, type StdioConnection } from "../../support/mcpClient.js"
+import { eventually } from "../../support/polling.js"
 
 const MiB = 1024 * 1024
 const CAP = 4 * MiB
@@ -22,10 +22,10 @@ interface Status {
 }
 
 /** Polls `status` (never reading output) until the job ends. */
-const awaitEnd = async (server: StdioServer, jobId: string): Promise<Status> => {
+const awaitEnd = async (server: StdioConnection, jobId: string): Promise<Status> => {
   let last: Status | undefined
   const ended = await eventually(async () => {
-    last = await server.structured<Status>("status", { job_id: jobId })
+    last = await server.call<Status>("status", { job_id: jobId })
     return last.status !== "running"
   }, 120_000, 100)
   if (!ended || last === undefined) throw new Error(`job ${jobId} did not end`)
@@ -51,48 +51,41 @@ const generatedTail = (total: number, length: number): Uint8Array => {
 }
 
 describe("output floods", () => {
-  let server: StdioServer | undefined
-
-  afterEach(async () => {
-    await server?.close()
-    server = undefined
-  })
-
   it("keep the exact end of a 200 MB line that has no newline", async () => {
     const cap = MiB
-    server = await startServer({ MCP_BG_MAX_OUTPUT_SIZE: String(cap) })
+    const server = await connectStdioForTest({ MCP_BG_MAX_OUTPUT_SIZE: String(cap) })
     const total = 200_000_000
-    const { job_id } = await server.structured<{ job_id: string }>("execute", {
+    const { job_id } = await server.call<{ job_id: string }>("execute", {
       command: `head -c ${total} /dev/zero | tr '\\0' x; printf END`
     })
     const status = await awaitEnd(server, job_id)
     expect(status.status).toBe("completed")
     expect(status.stdout_bytes).toBe(total + 3)
     expect(status.dropped_stdout_bytes).toBe(total + 3 - cap)
-    const tail = await server.structured<{ stdout: string }>("tail", { job_id, lines: 1 })
+    const tail = await server.call<{ stdout: string }>("tail", { job_id, lines: 1 })
     expect(tail.stdout).toHaveLength(cap)
     expect(tail.stdout).toBe("x".repeat(cap - 3) + "END")
   })
 
   it("keep binary output byte-exact at the end", async () => {
     const cap = 64 * 1024
-    server = await startServer({ MCP_BG_MAX_OUTPUT_SIZE: String(cap) })
+    const server = await connectStdioForTest({ MCP_BG_MAX_OUTPUT_SIZE: String(cap) })
     const total = 16 * MiB + 12345
-    const { job_id } = await server.structured<{ job_id: string }>("execute", {
+    const { job_id } = await server.call<{ job_id: string }>("execute", {
       command: `node -e '${generatorScript(total)}'`
     })
     const status = await awaitEnd(server, job_id)
     expect(status.status).toBe("completed")
     expect(status.stdout_bytes).toBe(total)
     expect(status.dropped_stdout_bytes).toBe(total - cap)
-    const output = await server.structured<{ stdout: string }>("output", { job_id, raw: true })
+    const output = await server.call<{ stdout: string }>("output", { job_id, raw: true })
     expect(output.stdout).toBe(new TextDecoder().decode(generatedTail(total, cap)))
   })
 
   it("never deadlock a job that floods stdout and stderr at once, even when nobody reads it", async () => {
-    server = await startServer({ MCP_BG_MAX_OUTPUT_SIZE: String(CAP) })
+    const server = await connectStdioForTest({ MCP_BG_MAX_OUTPUT_SIZE: String(CAP) })
     const each = 32 * MiB
-    const { job_id } = await server.structured<{ job_id: string }>("execute", {
+    const { job_id } = await server.call<{ job_id: string }>("execute", {
       command: `yes out | head -c ${each} & yes err | head -c ${each} >&2; wait`
     })
     // Only status is called: the output is never read, and the job must still run to its end.

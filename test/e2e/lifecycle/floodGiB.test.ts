@@ -2,8 +2,9 @@
  * 1 GiB floods through the built server with the default 10 MiB cap (`npm run test:stress`: 4 GiB). Prints the
  * figures (server RSS, `list` and `status` response times while the flood runs) and checks the bounds.
  */
-import { afterEach, describe, expect, it } from "vitest"
-import { residentBytes, startServer, type StdioServer } from "../../support/lifecycle.js"
+import { describe, expect, it } from "vitest"
+import { connectStdioForTest } from "../../support/mcpClient.js"
+import { residentBytes } from "../../support/processes.js"
 
 const MiB = 1024 * 1024
 /** `npm run test:stress` multiplies the sizes. */
@@ -26,31 +27,23 @@ const timed = async <A>(f: () => Promise<A>): Promise<[A, number]> => {
 }
 
 describe(`${SCALE} GiB floods`, () => {
-  let server: StdioServer | undefined
-
-  afterEach(async () => {
-    await server?.close()
-    server = undefined
-  })
-
   for (const [name, command, tail] of [
     [`head -c ${SCALE}G /dev/zero`, `head -c ${SIZE} /dev/zero; printf THE-END`, "\0".repeat(57) + "THE-END"],
     [`yes | head -c ${SCALE}G`, `yes | head -c ${SIZE}; printf THE-END`, "\n" + "y\n".repeat(28) + "THE-END"]
   ] as const) {
     it(`${name}: memory bounded, server answering, tail exact`, { timeout: 120_000 * SCALE }, async () => {
-      server = await startServer()
-      const running = server
-      await running.structured("list")
+      const running = await connectStdioForTest()
+      await running.call("list")
       const baseline = residentBytes(running.pid)
       const startedAt = Date.now()
-      const { job_id } = await running.structured<{ job_id: string }>("execute", { command })
+      const { job_id } = await running.call<{ job_id: string }>("execute", { command })
       let peak = baseline
       const listTimes: Array<number> = []
       const statusTimes: Array<number> = []
       let status: Status
       do {
-        const [, listMs] = await timed(() => running.structured("list"))
-        const [current, statusMs] = await timed(() => running.structured<Status>("status", { job_id }))
+        const [, listMs] = await timed(() => running.call("list"))
+        const [current, statusMs] = await timed(() => running.call<Status>("status", { job_id }))
         status = current
         if (status.status === "running") {
           listTimes.push(listMs)
@@ -74,7 +67,7 @@ describe(`${SCALE} GiB floods`, () => {
       expect(status.dropped_stdout_bytes).toBe(SIZE + 7 - CAP)
       expect(listTimes.length).toBeGreaterThanOrEqual(3)
       expect(peak - baseline).toBeLessThan(4 * CAP + 128 * MiB)
-      const end = await running.structured<{ stdout: string }>("output", { job_id, max_bytes: 64, raw: true })
+      const end = await running.call<{ stdout: string }>("output", { job_id, max_bytes: 64, raw: true })
       expect(end.stdout).toBe(tail)
     })
   }

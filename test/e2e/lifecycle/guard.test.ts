@@ -9,7 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { encodeGuardMessage, type GuardMessage } from "../../../src/guard/protocol.js"
 import { JOB_MARKER_VARIABLE } from "../../../src/internal/jobTree.js"
 import { readProcess, ticksSinceBoot } from "../../../src/internal/processTable.js"
-import { expectEventually, guardPath, type MarkedSleep, markedSleep, pidAlive, processEnv, signalQuietly } from "../../support/lifecycle.js"
+import { binEnv, guardPath } from "../../support/bin.js"
+import { type MarkedSleep, markedSleep } from "../../support/markedSleep.js"
+import { expectEventually } from "../../support/polling.js"
+import { pidAlive, signalQuietly } from "../../support/processes.js"
 
 const GRACE_MS = 1500
 /** The guarantee is grace + 2 s; the margin absorbs a loaded machine. */
@@ -31,7 +34,7 @@ describe("the guard process", () => {
   /** A process in its own group (like a job's shell), optionally ignoring SIGTERM or carrying extra variables. */
   const startGroup = (options: { readonly ignoreTerm?: boolean; readonly env?: Record<string, string> } = {}) => {
     const script = options.ignoreTerm === true ? `trap '' TERM; ${sleep.sleep} 300` : `${sleep.sleep} 300`
-    const child = spawn("sh", ["-c", script], { detached: true, stdio: "ignore", env: { ...processEnv(), ...options.env } })
+    const child = spawn("sh", ["-c", script], { detached: true, stdio: "ignore", env: binEnv(options.env) })
     started.push(child)
     return child.pid!
   }

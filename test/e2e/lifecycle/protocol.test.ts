@@ -4,19 +4,14 @@
  * where the protocol says so), and the server goes on serving; stdout never carries anything else.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js"
-import { afterEach, describe, expect, it } from "vitest"
-import { expectEventually, type RawServer, signalQuietly, startRawServer, textOf } from "../../support/lifecycle.js"
+import { describe, expect, it } from "vitest"
+import { expectEventually } from "../../support/polling.js"
+import { type RawServer, startRawServerForTest } from "../../support/rawServer.js"
+import { textOf } from "../../support/toolResults.js"
 
 const MiB = 1024 * 1024
 
 describe("protocol robustness over stdio", () => {
-  let server: RawServer | undefined
-
-  afterEach(() => {
-    if (server !== undefined) signalQuietly(server.pid, "SIGKILL")
-    server = undefined
-  })
-
   /** The server still answers a normal request. */
   const stillServing = async (running: RawServer) => {
     const listed = await running.tool<{ jobs: Array<unknown> }>("list")
@@ -31,8 +26,7 @@ describe("protocol robustness over stdio", () => {
   }
 
   it("answers every bad message and keeps serving", { timeout: 120_000 }, async () => {
-    const running = startRawServer()
-    server = running
+    const running = startRawServerForTest()
     await running.initialize()
 
     let from = running.messages.length

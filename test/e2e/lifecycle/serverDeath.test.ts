@@ -7,16 +7,10 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import {
-  childrenOf,
-  expectEventually,
-  type MarkedSleep,
-  markedSleep,
-  pidAlive,
-  type RawServer,
-  signalQuietly,
-  startRawServer
-} from "../../support/lifecycle.js"
+import { type MarkedSleep, markedSleep } from "../../support/markedSleep.js"
+import { expectEventually } from "../../support/polling.js"
+import { childrenOf, pidAlive, signalQuietly } from "../../support/processes.js"
+import { type RawServer, startRawServerForTest } from "../../support/rawServer.js"
 
 const GRACE_S = 1
 /** The guarantee is grace + 2 s; the margin absorbs a loaded machine. */
@@ -46,7 +40,6 @@ const scenarios: ReadonlyArray<{
 
 describe("nothing outlives the server", () => {
   let sleep: MarkedSleep
-  let server: RawServer | undefined
   let scratch: string
 
   beforeEach(() => {
@@ -56,16 +49,13 @@ describe("nothing outlives the server", () => {
   })
 
   afterEach(() => {
-    if (server !== undefined) signalQuietly(server.pid, "SIGKILL")
-    server = undefined
     sleep.dispose()
     fs.rmSync(scratch, { recursive: true, force: true })
   })
 
   for (const scenario of scenarios) {
     it(`stops every job and the guard when ${scenario.name}`, async () => {
-      const running = startRawServer({ MCP_BG_KILL_GRACE: String(GRACE_S) }, { cwd: scratch })
-      server = running
+      const running = startRawServerForTest({ MCP_BG_KILL_GRACE: String(GRACE_S) }, { cwd: scratch })
       await running.initialize()
       for (const command of jobCommands(sleep.sleep)) await running.tool("execute", { command })
       await expectEventually(`${SLEEPERS} sleeps run`, () => sleep.sleepers() === SLEEPERS)
@@ -90,8 +80,7 @@ describe("nothing outlives the server", () => {
     const grace = 3
     const jobCount = 3
     const record = path.join(scratch, "terms")
-    const running = startRawServer({ MCP_BG_KILL_GRACE: String(grace) }, { cwd: scratch })
-    server = running
+    const running = startRawServerForTest({ MCP_BG_KILL_GRACE: String(grace) }, { cwd: scratch })
     await running.initialize()
     // Each job notes its SIGTERM and carries on (a new sleep), so only SIGKILL ends it.
     const command = `trap 'echo term >> ${record}' TERM; while :; do ${sleep.sleep} 300 & wait; done`

@@ -4,26 +4,18 @@
  */
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { startServer, type StdioServer, textOf } from "../../support/lifecycle.js"
+import { describe, expect, it } from "vitest"
+import { connectStdioForTest } from "../../support/mcpClient.js"
+import { tempDirForTest } from "../../support/tempDir.js"
+import { textOf } from "../../support/toolResults.js"
 
 const executeIn = fileURLToPath(new URL("./fixtures/executeIn.mjs", import.meta.url))
 
 describe("spawn failures", () => {
-  let scratch: string
-
-  beforeEach(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "mbj-spawn-"))
-  })
-
-  afterEach(() => {
-    fs.rmSync(scratch, { recursive: true, force: true })
-  })
-
   it("reports a working directory without permission (tried as an unprivileged user: root is never refused)", () => {
+    const scratch = tempDirForTest("mbj-spawn-")
     const locked = path.join(scratch, "locked")
     fs.mkdirSync(locked, { mode: 0o700 })
     fs.chmodSync(scratch, 0o755)
@@ -47,20 +39,13 @@ describe("spawn failures", () => {
 })
 
 describe("spawn failures over MCP", () => {
-  let server: StdioServer | undefined
-
-  afterEach(async () => {
-    await server?.close()
-    server = undefined
-  })
-
   it("are tool errors that say what to do, and the server keeps serving", async () => {
-    server = await startServer({ MCP_BG_SHELL: "/nonexistent" })
-    const result = await server.call("execute", { command: "echo hi" })
+    const server = await connectStdioForTest({ MCP_BG_SHELL: "/nonexistent" })
+    const result = await server.result("execute", { command: "echo hi" })
     expect(result.isError).toBe(true)
     expect(textOf(result)).toBe(
       "Could not start the job: the shell \"/nonexistent\" was not found. Set MCP_BG_SHELL to an existing shell such as /bin/sh."
     )
-    expect(await server.structured("list")).toEqual({ jobs: [] })
+    expect(await server.call("list")).toEqual({ jobs: [] })
   })
 })

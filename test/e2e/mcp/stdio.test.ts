@@ -1,53 +1,42 @@
 /**
  * The built `bin` over stdio: start-up, a full job round trip, bad configuration, and shutdown.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js"
-import { afterEach, assert, describe, it } from "vitest"
-import { binPath, initializeRequest, runBin, startRawServer } from "../../support/bin.js"
-import { eventually, killMarked, markedSleep, processesWithMarker } from "../../support/processes.js"
-
-const markers: Array<string> = []
-afterEach(() => {
-  for (const marker of markers.splice(0)) killMarked(marker)
-})
-
-const structured = (result: unknown) => (result as CallToolResult).structuredContent as Record<string, unknown>
+import { assert, describe, it, onTestFinished } from "vitest"
+import { runBin } from "../../support/bin.js"
+import { initializedNotification, initializeRequest } from "../../support/jsonRpc.js"
+import { markedSleep } from "../../support/markedSleep.js"
+import { connectStdioForTest } from "../../support/mcpClient.js"
+import { eventually } from "../../support/polling.js"
+import { startRawServerForTest } from "../../support/rawServer.js"
 
 describe("stdio server", () => {
   it("starts, runs a job end to end, and stops its jobs when stdin closes", async () => {
-    const { marker, sleep } = markedSleep()
-    markers.push(marker)
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [binPath],
-      env: { ...process.env as Record<string, string>, MCP_BG_KILL_GRACE: "1" },
-      stderr: "pipe"
-    })
-    const client = new Client({ name: "stdio-test", version: "0" })
-    await client.connect(transport)
+    const { sleep, sleepers, live, dispose } = markedSleep()
+    onTestFinished(dispose)
+    const server = await connectStdioForTest({ MCP_BG_KILL_GRACE: "1" })
+    const { client } = server
     assert.strictEqual(client.getServerVersion()?.name, "mcp-background-job")
     assert.match(client.getInstructions() ?? "", /wait/)
 
-    const echo = structured(await client.callTool({ name: "execute", arguments: { command: "echo round trip; exit 0" } }))
-    const done = structured(await client.callTool({ name: "wait", arguments: { job_id: echo["job_id"], timeout_s: 10, cursor: undefined } }))
+    const echo = await server.call("execute", { command: "echo round trip; exit 0" })
+    const done = await server.call("wait", { job_id: echo["job_id"], timeout_s: 10, cursor: undefined })
     assert.strictEqual(done["status"], "completed")
-    const output = structured(await client.callTool({ name: "output", arguments: { job_id: echo["job_id"] } }))
+    const output = await server.call("output", { job_id: echo["job_id"] })
     assert.strictEqual(output["stdout"], "round trip\n")
 
-    await client.callTool({ name: "execute", arguments: { command: `${sleep} 300 & ${sleep} 300` } })
-    await client.callTool({ name: "execute", arguments: { command: `trap '' TERM; ${sleep} 300` } })
-    assert.isTrue(await eventually(() => processesWithMarker(marker).filter((p) => p.cmdline.startsWith(sleep)).length === 3))
-    const serverPid = transport.pid
+    await server.call("execute", { command: `${sleep} 300 & ${sleep} 300` })
+    await server.call("execute", { command: `trap '' TERM; ${sleep} 300` })
+    assert.isTrue(await eventually(() => sleepers() === 3))
+    const serverPid = server.pid
     assert.isNotNull(serverPid)
 
-    await client.close() // closes the server's stdin
-    const gone = await eventually(() => processesWithMarker(marker).length === 0, 1_000 + 3_000)
+    await server.close() // closes the server's stdin
+    const gone = await eventually(() => live() === 0, 1_000 + 3_000)
     assert.isTrue(gone, "no job process is left after stdin closes")
     assert.isTrue(await eventually(() => {
       try {
-        process.kill(serverPid!, 0)
+        process.kill(serverPid, 0)
         return false
       } catch {
         return true
@@ -56,33 +45,33 @@ describe("stdio server", () => {
   })
 
   it("writes only protocol messages on stdout and exits 0 when stdin closes", async () => {
-    const server = startRawServer({ MCP_BG_LOG_LEVEL: "debug" })
+    const server = startRawServerForTest({ MCP_BG_LOG_LEVEL: "debug" })
     server.send(initializeRequest(1))
-    server.send({ jsonrpc: "2.0", method: "notifications/initialized" })
+    server.send(initializedNotification)
     server.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "execute", arguments: { command: "echo hi", wait_ms: 5000 } } })
-    assert.isTrue(await eventually(() => server.messages.some((m) => m["id"] === 2), 10_000))
-    const reply = server.messages.find((m) => m["id"] === 2) as { result: CallToolResult }
-    assert.strictEqual((reply.result.structuredContent as Record<string, unknown>)["stdout"], "hi\n")
-    server.child.stdin.end()
-    const exit = await server.exited
+    assert.isTrue(await eventually(() => server.messages.some((m) => m.id === 2), 10_000))
+    const reply = server.messages.find((m) => m.id === 2)?.result as CallToolResult | undefined
+    assert.strictEqual((reply!.structuredContent as Record<string, unknown>)["stdout"], "hi\n")
+    server.child.stdin!.end()
+    const exit = await server.closed
     assert.strictEqual(exit.code, 0)
-    assert.deepStrictEqual(server.garbage, [])
+    assert.deepStrictEqual(server.strayLines, [])
     assert.match(server.stderr(), /job started/, "logs go to stderr")
   })
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     it(`on ${signal} stops every job and exits 0`, async () => {
-      const { marker, sleep } = markedSleep()
-      markers.push(marker)
-      const server = startRawServer({ MCP_BG_KILL_GRACE: "1" })
+      const { sleep, sleepers, live, dispose } = markedSleep()
+      onTestFinished(dispose)
+      const server = startRawServerForTest({ MCP_BG_KILL_GRACE: "1" })
       server.send(initializeRequest(1))
-      server.send({ jsonrpc: "2.0", method: "notifications/initialized" })
+      server.send(initializedNotification)
       server.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "execute", arguments: { command: `trap '' TERM; ${sleep} 300 & ${sleep} 300` } } })
-      assert.isTrue(await eventually(() => processesWithMarker(marker).filter((p) => p.cmdline.startsWith(sleep)).length === 2))
+      assert.isTrue(await eventually(() => sleepers() === 2))
       server.child.kill(signal)
-      const exit = await server.exited
+      const exit = await server.closed
       assert.strictEqual(exit.code, 0)
-      assert.strictEqual(processesWithMarker(marker).length, 0)
+      assert.strictEqual(live(), 0)
     })
   }
 

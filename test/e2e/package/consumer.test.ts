@@ -32,7 +32,8 @@ import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll } from "vitest"
-import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../../support/processes.js"
+import { eventually } from "../../support/polling.js"
+import { killMarked, processesWithMarker, uniqueMarker } from "../../support/processes.js"
 
 const marker = uniqueMarker("consumer")
 afterAll(() => killMarked(marker))

@@ -1,40 +1,38 @@
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
-import { afterEach, describe, expect, it } from "vitest"
-import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../../support/processes.js"
+import { describe, expect, it, onTestFinished } from "vitest"
 import {
-  callTool,
-  connectClient,
+  connectHttpClient,
+  type HttpClient,
   initializeBody,
   mcpHeaders,
   rawRequest,
-  startServer,
-  type TestClient,
-  type TestServer,
-  toolError
-} from "../../support/http.js"
+  startHttpServer,
+  type TestServer
+} from "../../support/httpServer.js"
+import { callTool, callToolError } from "../../support/mcpClient.js"
+import { eventually } from "../../support/polling.js"
+import { killMarked, processesWithMarker, uniqueMarker } from "../../support/processes.js"
 
 const TOKEN = "test-token-0123456789abcdef"
 
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-const server = async (...args: Parameters<typeof startServer>): Promise<TestServer> => {
-  const started = await startServer(...args)
-  cleanups.push(started.close)
+/** A server stopped when the test finishes. */
+const server = async (...args: Parameters<typeof startHttpServer>): Promise<TestServer> => {
+  const started = await startHttpServer(...args)
+  onTestFinished(started.close)
   return started
 }
 
-const client = async (url: string, token = TOKEN): Promise<TestClient> => {
-  const connected = await connectClient(url, token)
-  cleanups.push(connected.close)
+/** A client closed when the test finishes. */
+const client = async (url: string, token = TOKEN): Promise<HttpClient> => {
+  const connected = await connectHttpClient(url, token)
+  onTestFinished(connected.close)
   return connected
 }
 
+/** A marker whose processes are killed when the test finishes. */
 const marked = () => {
   const marker = uniqueMarker("http")
-  cleanups.push(() => killMarked(marker))
+  onTestFinished(() => killMarked(marker))
   return marker
 }
 
@@ -105,7 +103,7 @@ describe("MCP over Streamable HTTP", () => {
       const response = await rawRequest(srv.port, { headers: { ...mcpHeaders(TOKEN), ...host, Authorization: authorization }, body: initializeBody })
       expect(response.status).toBe(401)
     }
-    await expect(connectClient(srv.url, "not-the-token")).rejects.toThrow(/401|Unauthorized/)
+    await expect(connectHttpClient(srv.url, "not-the-token")).rejects.toThrow(/401|Unauthorized/)
 
     const right = await rawRequest(srv.port, { headers: { ...mcpHeaders(TOKEN), ...host }, body: initializeBody })
     expect(right.status).toBe(200)
@@ -188,9 +186,9 @@ describe("MCP over Streamable HTTP", () => {
     expect(bobList.map((j) => j.job_id)).toEqual([bobsJob])
 
     for (const tool of ["status", "output", "tail", "wait", "restart"]) {
-      expect(await toolError(b.client, tool, { job_id: id }), tool).toMatch(new RegExp(`Job ${id} not found`))
+      expect(await callToolError(b.client, tool, { job_id: id }), tool).toMatch(new RegExp(`Job ${id} not found`))
     }
-    expect(await toolError(b.client, "interact", { job_id: id, input: "x" })).toMatch(/not found/)
+    expect(await callToolError(b.client, "interact", { job_id: id, input: "x" })).toMatch(/not found/)
     expect(await callTool(b.client, "kill", { job_id: id })).toEqual({ status: "not_found" })
     await expect(b.client.readResource({ uri: `job://${id}/output` })).rejects.toThrow(/not found/)
     const resources = await b.client.listResources()
@@ -212,7 +210,7 @@ describe("MCP over Streamable HTTP", () => {
   it("keeps a job running when its session closes; a new session reads it", async () => {
     const srv = await server({ tokens: [{ name: "default", token: TOKEN }] })
     const marker = marked()
-    const first = await connectClient(srv.url, TOKEN)
+    const first = await connectHttpClient(srv.url, TOKEN)
     const id = (await callTool(first.client, "execute", {
       command: `for i in $(seq 1 300); do echo tick $i; sleep 0.1; done # ${marker}`
     })).job_id as string
@@ -251,14 +249,13 @@ describe("MCP over Streamable HTTP", () => {
   })
 
   it("refuses to listen on a non-loopback address without an explicit token", async () => {
-    await expect(startServer({ host: "0.0.0.0" })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without MCP_BG_HTTP_TOKEN/)
+    await expect(startHttpServer({ host: "0.0.0.0" })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without MCP_BG_HTTP_TOKEN/)
   })
 
   it("stops every job when the server shuts down", async () => {
-    const srv = await startServer({ tokens: [{ name: "default", token: TOKEN }] })
-    cleanups.push(srv.close)
+    const srv = await server({ tokens: [{ name: "default", token: TOKEN }] })
     const marker = marked()
-    const c = await connectClient(srv.url, TOKEN)
+    const c = await connectHttpClient(srv.url, TOKEN)
     // Ignores SIGTERM: only the escalation to SIGKILL ends it.
     const id = (await callTool(c.client, "execute", {
       command: `node -e 'process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)' ${marker}`

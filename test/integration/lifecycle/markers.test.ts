@@ -7,7 +7,7 @@ import * as fs from "node:fs"
 import { afterEach, describe, expect, it } from "vitest"
 import { JOB_MARKER_VARIABLE, MarkerCache } from "../../../src/internal/jobTree.js"
 import { readProcess } from "../../../src/internal/processTable.js"
-import { eventually } from "../../support/processes.js"
+import { eventually } from "../../support/polling.js"
 
 describe("MarkerCache", () => {
   const children: Array<ReturnType<typeof spawn>> = []

@@ -3,7 +3,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { call, callError, callOk, connectedClient } from "../../support/mcp.js"
+import { callToolEffect, callToolErrorEffect, connectedClient, toolResultEffect } from "../../support/mcpClient.js"
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
@@ -40,13 +40,13 @@ describe("MCP tool contract", () => {
   it.scopedLive("execute, status, list, output and tail give the documented fields", () =>
     Effect.gen(function*() {
       const client = yield* connectedClient()
-      const started = yield* callOk(client, "execute", { command: "echo a && echo b; echo oops >&2; exit 3" })
+      const started = yield* callToolEffect(client, "execute", { command: "echo a && echo b; echo oops >&2; exit 3" })
       assert.match(String(started["job_id"]), uuid)
       assert.match(String(started["started"]), isoTime)
       const id = started["job_id"]
-      const waited = yield* callOk(client, "wait", { job_id: id, timeout_s: 10 })
+      const waited = yield* callToolEffect(client, "wait", { job_id: id, timeout_s: 10 })
       assert.strictEqual(waited["reason"], "exited")
-      const status = yield* callOk(client, "status", { job_id: id })
+      const status = yield* callToolEffect(client, "status", { job_id: id })
       assert.strictEqual(status["status"], "failed")
       assert.strictEqual(status["exit_code"], 3)
       assert.strictEqual(status["signal"], null)
@@ -55,14 +55,14 @@ describe("MCP tool contract", () => {
       assert.isNumber(status["pid"])
       assert.strictEqual(status["stdout_bytes"], 4)
       assert.strictEqual(status["stderr_bytes"], 5)
-      const listed = yield* callOk<{ jobs: Array<Record<string, unknown>> }>(client, "list")
+      const listed = yield* callToolEffect<{ jobs: Array<Record<string, unknown>> }>(client, "list")
       assert.deepStrictEqual(Object.keys(listed.jobs[0]!).sort(), ["command", "ended", "exit_code", "job_id", "started", "status"])
       assert.strictEqual(listed.jobs[0]!["exit_code"], 3)
-      const output = yield* callOk(client, "output", { job_id: id })
+      const output = yield* callToolEffect(client, "output", { job_id: id })
       assert.strictEqual(output["stdout"], "a\nb\n")
       assert.strictEqual(output["stderr"], "oops\n")
       assert.strictEqual(output["truncated"], false)
-      const tail = yield* callOk(client, "tail", { job_id: id, lines: 1 })
+      const tail = yield* callToolEffect(client, "tail", { job_id: id, lines: 1 })
       assert.strictEqual(tail["stdout"], "b\n")
       assert.strictEqual(tail["stderr"], "oops\n")
     }))
@@ -70,7 +70,7 @@ describe("MCP tool contract", () => {
   it.scopedLive("results carry the same JSON as text", () =>
     Effect.gen(function*() {
       const client = yield* connectedClient()
-      const result = yield* call(client, "list")
+      const result = yield* toolResultEffect(client, "list")
       const first = result.content[0]
       assert.strictEqual(first?.type, "text")
       assert.deepStrictEqual(JSON.parse(first?.type === "text" ? first.text : "null"), result.structuredContent)
@@ -79,7 +79,7 @@ describe("MCP tool contract", () => {
   it.scopedLive("execute with wait_ms returns the finished job's status, exit code and output at once", () =>
     Effect.gen(function*() {
       const client = yield* connectedClient()
-      const result = yield* callOk(client, "execute", { command: "echo done", wait_ms: 5000 })
+      const result = yield* callToolEffect(client, "execute", { command: "echo done", wait_ms: 5000 })
       assert.strictEqual(result["status"], "completed")
       assert.strictEqual(result["exit_code"], 0)
       assert.strictEqual(result["stdout"], "done\n")
@@ -89,36 +89,36 @@ describe("MCP tool contract", () => {
   it.scopedLive("interact returns the output after the write; kill answers killed, then already_terminated", () =>
     Effect.gen(function*() {
       const client = yield* connectedClient()
-      const { job_id } = yield* callOk<{ job_id: string }>(client, "execute", { command: "while read line; do echo \"got $line\"; done" })
-      const reply = yield* callOk(client, "interact", { job_id, input: "ping" })
+      const { job_id } = yield* callToolEffect<{ job_id: string }>(client, "execute", { command: "while read line; do echo \"got $line\"; done" })
+      const reply = yield* callToolEffect(client, "interact", { job_id, input: "ping" })
       assert.strictEqual(reply["stdout"], "got ping\n")
       assert.strictEqual(reply["status"], "running")
-      assert.deepStrictEqual(yield* callOk(client, "kill", { job_id }), { status: "killed" })
-      const ended = yield* callOk(client, "wait", { job_id, timeout_s: 5 })
+      assert.deepStrictEqual(yield* callToolEffect(client, "kill", { job_id }), { status: "killed" })
+      const ended = yield* callToolEffect(client, "wait", { job_id, timeout_s: 5 })
       assert.strictEqual(ended["status"], "killed")
-      assert.deepStrictEqual(yield* callOk(client, "kill", { job_id }), { status: "already_terminated" })
-      assert.deepStrictEqual(yield* callOk(client, "kill", { job_id: "nope" }), { status: "not_found" })
+      assert.deepStrictEqual(yield* callToolEffect(client, "kill", { job_id }), { status: "already_terminated" })
+      assert.deepStrictEqual(yield* callToolEffect(client, "kill", { job_id: "nope" }), { status: "not_found" })
     }))
 
   it.scopedLive("every failure an agent can cause is a tool error with a sentence", () =>
     Effect.gen(function*() {
       const client = yield* connectedClient({ maxJobs: 1, allowedCommands: ["^(echo|sleep|cat) "] })
-      assert.match(yield* callError(client, "execute", { command: "" }), /empty/)
-      assert.match(yield* callError(client, "execute", { command: "rm -rf /" }), /matches none of the allowed patterns \(MCP_BG_ALLOWED_COMMANDS/)
-      assert.match(yield* callError(client, "execute", { command: "echo x", cwd: "/no/such/dir" }), /cwd.*does not exist/)
-      assert.match(yield* callError(client, "status", { job_id: "missing" }), /^Job missing not found/)
-      assert.match(yield* callError(client, "output", { job_id: "missing" }), /^Job missing not found/)
-      assert.match(yield* callError(client, "tail", { job_id: "missing", lines: 5 }), /^Job missing not found/)
-      assert.match(yield* callError(client, "tail", { job_id: "x", lines: 0 }), /lines: expected lines from 1 to 1000, got 0/)
-      assert.match(yield* callError(client, "tail", { job_id: "x", lines: 1001 }), /1 to 1000/)
-      assert.match(yield* callError(client, "status", { job_id: 42 }), /job_id: Expected string, actual 42/)
-      const { job_id } = yield* callOk<{ job_id: string }>(client, "execute", { command: "sleep 30" })
-      assert.match(yield* callError(client, "execute", { command: "echo second" }), /Job limit reached/)
-      const { jobs } = yield* callOk<{ jobs: Array<unknown> }>(client, "list")
+      assert.match(yield* callToolErrorEffect(client, "execute", { command: "" }), /empty/)
+      assert.match(yield* callToolErrorEffect(client, "execute", { command: "rm -rf /" }), /matches none of the allowed patterns \(MCP_BG_ALLOWED_COMMANDS/)
+      assert.match(yield* callToolErrorEffect(client, "execute", { command: "echo x", cwd: "/no/such/dir" }), /cwd.*does not exist/)
+      assert.match(yield* callToolErrorEffect(client, "status", { job_id: "missing" }), /^Job missing not found/)
+      assert.match(yield* callToolErrorEffect(client, "output", { job_id: "missing" }), /^Job missing not found/)
+      assert.match(yield* callToolErrorEffect(client, "tail", { job_id: "missing", lines: 5 }), /^Job missing not found/)
+      assert.match(yield* callToolErrorEffect(client, "tail", { job_id: "x", lines: 0 }), /lines: expected lines from 1 to 1000, got 0/)
+      assert.match(yield* callToolErrorEffect(client, "tail", { job_id: "x", lines: 1001 }), /1 to 1000/)
+      assert.match(yield* callToolErrorEffect(client, "status", { job_id: 42 }), /job_id: Expected string, actual 42/)
+      const { job_id } = yield* callToolEffect<{ job_id: string }>(client, "execute", { command: "sleep 30" })
+      assert.match(yield* callToolErrorEffect(client, "execute", { command: "echo second" }), /Job limit reached/)
+      const { jobs } = yield* callToolEffect<{ jobs: Array<unknown> }>(client, "list")
       assert.strictEqual(jobs.length, 1, "refused executions leave no record")
-      yield* callOk(client, "kill", { job_id })
-      yield* callOk(client, "wait", { job_id, timeout_s: 5 })
-      assert.match(yield* callError(client, "interact", { job_id, input: "x" }), /is not running \(status: killed\)/)
+      yield* callToolEffect(client, "kill", { job_id })
+      yield* callToolEffect(client, "wait", { job_id, timeout_s: 5 })
+      assert.match(yield* callToolErrorEffect(client, "interact", { job_id, input: "x" }), /is not running \(status: killed\)/)
     }))
 
   it.scopedLive("an unknown tool is a protocol error", () =>

@@ -3,9 +3,11 @@
  * `^echo ,^ls` every one must be refused by the real JobManager (a slip would really run, on real processes)
  * and the sandbox must be untouched.
  */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { makeRuntime, makeSandbox, type Sandbox } from "../../support/sandbox.js"
+import { executeToEnd } from "../../support/runtime.js"
+import { inSandbox } from "../../support/sandbox.js"
 
 interface Attempt {
   readonly name: string
@@ -116,62 +118,46 @@ const corpus: ReadonlyArray<Attempt> = [
 ]
 
 describe("bypass corpus under the allowlist ^echo ,^ls", () => {
-  let sandbox: Sandbox
-  let sh: ReturnType<typeof makeRuntime>
-  let bash: ReturnType<typeof makeRuntime>
-
-  beforeAll(() => {
-    sandbox = makeSandbox()
-    sh = makeRuntime({ workingDir: sandbox.dir, allowedCommands: ["^echo ", "^ls"] })
-    bash = makeRuntime({ workingDir: sandbox.dir, allowedCommands: ["^echo ", "^ls"], shell: "/bin/bash" })
-  })
-  afterAll(async () => {
-    await sh.dispose()
-    await bash.dispose()
-    sandbox.remove()
-  })
-  beforeEach(() => sandbox.reset())
+  const allowlist = { allowedCommands: ["^echo ", "^ls"] }
 
   it("has at least 40 attempts", () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(40)
+    assert.isAtLeast(corpus.length, 40)
   })
 
-  it.each(corpus)("refuses: $name", async (attempt) => {
-    const runtime = attempt.shell === "bash" ? bash : sh
-    const result = await runtime.execute({ command: attempt.command, env: attempt.env, stdin: "null" })
-    expect(sandbox.untouched()).toBe(true)
-    expect(Either.isLeft(result)).toBe(true)
-    if (Either.isLeft(result)) {
-      expect(result.left._tag).toBe("CommandRejected")
-      expect(result.left._tag === "CommandRejected" ? result.left.rule : undefined).toBe(attempt.rule)
-    }
-  })
+  it.scopedLive.each(corpus)("refuses: $name", (attempt) =>
+    inSandbox(attempt.shell === "bash" ? { ...allowlist, shell: "/bin/bash" } : allowlist, (sandbox) =>
+      Effect.gen(function*() {
+        const result = yield* executeToEnd({ command: attempt.command, env: attempt.env, stdin: "null" })
+        assert.isTrue(sandbox.untouched())
+        assert.isTrue(Either.isLeft(result))
+        if (Either.isLeft(result)) {
+          assert.strictEqual(result.left._tag, "CommandRejected")
+          assert.strictEqual(result.left._tag === "CommandRejected" ? result.left.rule : undefined, attempt.rule)
+        }
+      })
+    ))
 })
 
 describe("the corpus would notice a slip", () => {
-  it("the same commands do touch the sandbox when no policy is set", async () => {
-    const sandbox = makeSandbox()
-    const open = makeRuntime({ workingDir: sandbox.dir })
-    try {
-      const samples = [
-        "echo a; touch created",
-        "echo $(rm victim)",
-        "sh -c 'touch created'",
-        "find . -name victim -exec rm {} \\;",
-        // The parser-differential ones: sh really runs what the parser does not see.
-        "echo a\\\t#; touch created",
-        "echo \"${x:-'$(touch created)'}\"",
-        "echo $'a\\' ; touch created ; echo # '"
-      ]
-      for (const command of samples) {
-        sandbox.reset()
-        const result = await open.execute({ command, stdin: "null" })
-        expect(Either.isRight(result)).toBe(true)
-        expect(sandbox.untouched()).toBe(false)
-      }
-    } finally {
-      await open.dispose()
-      sandbox.remove()
-    }
-  })
+  it.scopedLive("the same commands do touch the sandbox when no policy is set", () =>
+    inSandbox({}, (sandbox) =>
+      Effect.gen(function*() {
+        const samples = [
+          "echo a; touch created",
+          "echo $(rm victim)",
+          "sh -c 'touch created'",
+          "find . -name victim -exec rm {} \\;",
+          // The parser-differential ones: sh really runs what the parser does not see.
+          "echo a\\\t#; touch created",
+          "echo \"${x:-'$(touch created)'}\"",
+          "echo $'a\\' ; touch created ; echo # '"
+        ]
+        for (const command of samples) {
+          sandbox.reset()
+          const result = yield* executeToEnd({ command, stdin: "null" })
+          assert.isTrue(Either.isRight(result))
+          assert.isFalse(sandbox.untouched())
+        }
+      })
+    ))
 })

@@ -2,31 +2,30 @@
  * Working-directory restriction: with an allowlist (or MCP_BG_RESTRICT_CWD) a job's cwd must resolve by
  * realpath inside the working directory, whatever `..` and symbolic links say.
  */
-import * as Either from "effect/Either"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { JobConfigInput } from "../../../src/JobConfig.js"
 import { isInside } from "../../../src/policy/WorkingDirectory.js"
-import { makeRuntime } from "../../support/sandbox.js"
+import { liveJobs, runToEnd } from "../../support/runtime.js"
+import { outcome } from "../../support/sandbox.js"
 
 describe("isInside", () => {
   it("compares whole path components", () => {
-    expect(isInside("/srv/app", "/srv/app")).toBe(true)
-    expect(isInside("/srv/app", "/srv/app/src")).toBe(true)
-    expect(isInside("/srv/app", "/srv/app-evil")).toBe(false)
-    expect(isInside("/srv/app", "/srv")).toBe(false)
-    expect(isInside("/srv/app", "/srv/app/..hidden")).toBe(true)
-    expect(isInside("/", "/anything")).toBe(true)
+    assert.isTrue(isInside("/srv/app", "/srv/app"))
+    assert.isTrue(isInside("/srv/app", "/srv/app/src"))
+    assert.isFalse(isInside("/srv/app", "/srv/app-evil"))
+    assert.isFalse(isInside("/srv/app", "/srv"))
+    assert.isTrue(isInside("/srv/app", "/srv/app/..hidden"))
+    assert.isTrue(isInside("/", "/anything"))
   })
 })
 
 describe("restricted cwd", () => {
   let root: string
   let app: string
-  let restricted: ReturnType<typeof makeRuntime>
-  let byFlag: ReturnType<typeof makeRuntime>
-  let open: ReturnType<typeof makeRuntime>
 
   beforeAll(() => {
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "mbj-cwd-")))
@@ -35,21 +34,20 @@ describe("restricted cwd", () => {
     fs.mkdirSync(path.join(root, "app-evil"))
     fs.symlinkSync(os.tmpdir(), path.join(app, "escape"))
     fs.symlinkSync(path.join(app, "src"), path.join(app, "inside-link"))
-    restricted = makeRuntime({ workingDir: app, allowedCommands: ["^pwd"] })
-    byFlag = makeRuntime({ workingDir: app, restrictCwd: true })
-    open = makeRuntime({ workingDir: app })
   })
-  afterAll(async () => {
-    await Promise.all([restricted.dispose(), byFlag.dispose(), open.dispose()])
+  afterAll(() => {
     fs.rmSync(root, { recursive: true, force: true })
   })
 
-  const outcome = async (jobs: ReturnType<typeof makeRuntime>, cwd: string) => {
-    const result = await jobs.execute({ command: "pwd", cwd, stdin: "null" })
-    return Either.isRight(result) ? "ran" : result.left._tag === "CommandRejected" ? result.left.rule : result.left._tag
-  }
+  /** Jobs working in `app`, as the policy tests run them. */
+  const inApp = (input: JobConfigInput) => liveJobs({ cleanupInterval: "60 millis", killGrace: "1 millis", workingDir: app, ...input })
+  const restricted = () => inApp({ allowedCommands: ["^pwd"] })
+  const byFlag = () => inApp({ restrictCwd: true })
+  const open = () => inApp({})
 
-  it.each([
+  const pwdIn = (cwd: string) => outcome({ command: "pwd", cwd, stdin: "null" })
+
+  it.live.each([
     ["..", "working-directory"],
     ["src/../..", "working-directory"],
     ["../app-evil", "working-directory"],
@@ -61,24 +59,28 @@ describe("restricted cwd", () => {
     ["src", "ran"],
     ["inside-link", "ran"],
     [".", "ran"]
-  ])("under an allowlist, cwd %j: %s", async (cwd, expected) => {
-    expect(await outcome(restricted, cwd)).toBe(expected)
-  })
+  ] as const)("under an allowlist, cwd %j: %s", ([cwd, expected]) =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* pwdIn(cwd), expected)
+    }).pipe(Effect.provide(restricted())))
 
-  it("refuses the sibling with a common prefix given as an absolute path", async () => {
-    expect(await outcome(restricted, path.join(root, "app-evil"))).toBe("working-directory")
-    expect(await outcome(byFlag, path.join(root, "app-evil"))).toBe("working-directory")
-  })
+  it.live("refuses the sibling with a common prefix given as an absolute path", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* pwdIn(path.join(root, "app-evil")).pipe(Effect.provide(restricted())), "working-directory")
+      assert.strictEqual(yield* pwdIn(path.join(root, "app-evil")).pipe(Effect.provide(byFlag())), "working-directory")
+    }))
 
-  it("MCP_BG_RESTRICT_CWD applies without an allowlist; the job runs in the real path", async () => {
-    expect(await outcome(byFlag, "..")).toBe("working-directory")
-    expect(await outcome(byFlag, "escape")).toBe("working-directory")
-    const result = await byFlag.run({ command: "pwd -P; pwd", cwd: "inside-link" })
-    expect(result.stdout).toBe(`${path.join(app, "src")}\n${path.join(app, "src")}\n`)
-  })
+  it.live("MCP_BG_RESTRICT_CWD applies without an allowlist; the job runs in the real path", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* pwdIn(".."), "working-directory")
+      assert.strictEqual(yield* pwdIn("escape"), "working-directory")
+      const result = yield* runToEnd({ command: "pwd -P; pwd", cwd: "inside-link" })
+      assert.strictEqual(result.stdout, `${path.join(app, "src")}\n${path.join(app, "src")}\n`)
+    }).pipe(Effect.provide(byFlag())))
 
-  it("without restriction, any existing directory is accepted", async () => {
-    expect(await outcome(open, "..")).toBe("ran")
-    expect(await outcome(open, "escape")).toBe("ran")
-  })
+  it.live("without restriction, any existing directory is accepted", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* pwdIn(".."), "ran")
+      assert.strictEqual(yield* pwdIn("escape"), "ran")
+    }).pipe(Effect.provide(open())))
 })

@@ -3,9 +3,10 @@
  * the words show (after quotes, paths, wrappers, `sh -c '…'`, `eval '…'`, substitutions); a command whose
  * name is only known at run time is refused, since the deny list cannot be checked.
  */
-import * as Either from "effect/Either"
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { makeRuntime, makeSandbox, type Sandbox } from "../../support/sandbox.js"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { runToEnd } from "../../support/runtime.js"
+import { inSandbox, outcome } from "../../support/sandbox.js"
 
 const denied: ReadonlyArray<readonly [string, string]> = [
   ["rm victim", "denied"],
@@ -42,36 +43,35 @@ const denied: ReadonlyArray<readonly [string, string]> = [
 ]
 
 describe("deny list without an allowlist (^rm )", () => {
-  let sandbox: Sandbox
-  let jobs: ReturnType<typeof makeRuntime>
-  beforeAll(() => {
-    sandbox = makeSandbox()
-    jobs = makeRuntime({ workingDir: sandbox.dir, deniedCommands: ["^rm "] })
-  })
-  afterAll(async () => {
-    await jobs.dispose()
-    sandbox.remove()
-  })
-  beforeEach(() => sandbox.reset())
+  const denyRm = { deniedCommands: ["^rm "] }
 
-  it.each(denied)("refuses %j (%s)", async (command, rule) => {
-    const result = await jobs.execute({ command, stdin: "null" })
-    expect(sandbox.untouched()).toBe(true)
-    expect(Either.isLeft(result) && result.left._tag === "CommandRejected" ? result.left.rule : "ran").toBe(rule)
-  })
+  it.scopedLive.each(denied)("refuses %j (%s)", ([command, rule]) =>
+    inSandbox(denyRm, (sandbox) =>
+      Effect.gen(function*() {
+        const result = yield* outcome({ command, stdin: "null" })
+        assert.isTrue(sandbox.untouched())
+        assert.strictEqual(result, rule)
+      })
+    ))
 
-  it("runs what the deny list does not match, including wrappers around allowed commands", async () => {
-    for (const command of ["echo rm victim", "ls -la", "sh -c 'echo hi'", "nohup echo hi", "echo $(echo hi)", "cd sub && ls .."]) {
-      const result = await jobs.run({ command, stdin: "null" })
-      expect(result.status).toBe("completed")
-    }
-    expect(sandbox.untouched()).toBe(true)
-  })
+  it.scopedLive("runs what the deny list does not match, including wrappers around allowed commands", () =>
+    inSandbox(denyRm, (sandbox) =>
+      Effect.gen(function*() {
+        for (const command of ["echo rm victim", "ls -la", "sh -c 'echo hi'", "nohup echo hi", "echo $(echo hi)", "cd sub && ls .."]) {
+          const result = yield* runToEnd({ command, stdin: "null" })
+          assert.strictEqual(result.status, "completed")
+        }
+        assert.isTrue(sandbox.untouched())
+      })
+    ))
 
-  it("refuses hook variables in the job's env too, and leaves the cwd unrestricted", async () => {
-    const refused = await jobs.execute({ command: "ls", env: { "BASH_FUNC_ls%%": "() { rm victim; }" }, stdin: "null" })
-    expect(Either.isLeft(refused) && refused.left._tag === "CommandRejected" ? refused.left.rule : "ran").toBe("protected-variable")
-    const outside = await jobs.run({ command: "pwd", cwd: ".." })
-    expect(outside.status).toBe("completed")
-  })
+  it.scopedLive("refuses hook variables in the job's env too, and leaves the cwd unrestricted", () =>
+    inSandbox(denyRm, () =>
+      Effect.gen(function*() {
+        const refused = yield* outcome({ command: "ls", env: { "BASH_FUNC_ls%%": "() { rm victim; }" }, stdin: "null" })
+        assert.strictEqual(refused, "protected-variable")
+        const outside = yield* runToEnd({ command: "pwd", cwd: ".." })
+        assert.strictEqual(outside.status, "completed")
+      })
+    ))
 })

@@ -11,7 +11,7 @@ import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import { JobManager } from "../../../src/JobManager.js"
 import { Script, TestSpawner, VirtualTime } from "../../../src/testing/index.js"
-import { clientOn } from "../../support/mcp.js"
+import { clientOn } from "../../support/mcpClient.js"
 
 const scripts = [Script.on("quick", [Script.stdout("done\n"), Script.exit(0)])]
 

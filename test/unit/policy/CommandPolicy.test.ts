@@ -11,7 +11,7 @@ import { CommandPolicy } from "../../../src/policy/CommandPolicy.js"
 import { ShellParser } from "../../../src/shell/ShellParser.js"
 import { ShellSyntaxError } from "../../../src/shell/ShellSyntax.js"
 import { options, simple } from "../../support/shellSyntax.js"
-import { collectingLogger } from "../../support/sandbox.js"
+import { collectingLogger } from "../../support/runtime.js"
 
 /** A parser that reads each `;`-separated part as a simple command, and records what it is asked to parse. */
 const countingParser = () => {

@@ -1,7 +1,7 @@
 import { McpError } from "@modelcontextprotocol/sdk/types.js"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../../../support/processes.js"
-import { connect, type Harness, nodeScript, transports } from "../../../support/harness.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { connectForBlock, nodeScript, transports } from "../../../support/agentHarness.js"
+import { uniqueMarker } from "../../../support/processes.js"
 
 /** A bad call, the argument its error must name, and a word of the reason. */
 interface BadCall {
@@ -50,12 +50,11 @@ const badCalls: ReadonlyArray<BadCall> = [
 ]
 
 describe.each(transports)("bad input over %s", (transport) => {
-  let harness: Harness
   const marker = uniqueMarker("bad-input")
+  const [harness] = connectForBlock(transport, marker)
   const jobs = { running: "", other: "", cursor: "", otherCursor: "" }
 
   beforeAll(async () => {
-    harness = await connect(transport)
     const running = await harness.call("execute", {
       command: nodeScript("let n = 0; setInterval(() => console.log('tick ' + n++), 50)", marker),
       wait_ms: 200
@@ -67,13 +66,6 @@ describe.each(transports)("bad input over %s", (transport) => {
       other: other.job_id,
       otherCursor: other.cursor
     })
-  })
-
-  afterAll(async () => {
-    await harness?.close()
-    const gone = await eventually(() => processesWithMarker(marker).length === 0, 15_000)
-    killMarked(marker)
-    expect(gone).toBe(true)
   })
 
   it.each(badCalls.map((call) => [call.tool, JSON.stringify(call.args({ running: "<id>", other: "<other>", cursor: "<c>", otherCursor: "<c2>" })), call] as const))(

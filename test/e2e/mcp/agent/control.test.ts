@@ -1,7 +1,7 @@
 import * as net from "node:net"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../../../support/processes.js"
-import { connect, type Harness, nodeScript, transports } from "../../../support/harness.js"
+import { describe, expect, it } from "vitest"
+import { connectForBlock, nodeScript, transports } from "../../../support/agentHarness.js"
+import { uniqueMarker } from "../../../support/processes.js"
 
 /** A small REPL: `slow` answers after 800 ms, anything else is echoed; end-of-file says bye. */
 const repl = "const rl = require('readline').createInterface({ input: process.stdin }); console.log('repl ready'); " +
@@ -20,19 +20,8 @@ const freePort = () =>
   })
 
 describe.each(transports)("interact, kill and restart over %s", (transport) => {
-  let harness: Harness
   const marker = uniqueMarker("control")
-
-  beforeAll(async () => {
-    harness = await connect(transport)
-  })
-
-  afterAll(async () => {
-    await harness?.close()
-    const gone = await eventually(() => processesWithMarker(marker).length === 0, 15_000)
-    killMarked(marker)
-    expect(gone).toBe(true)
-  })
+  const [harness] = connectForBlock(transport, marker)
 
   const startAndWait = async (script: string, until: string, extra: Record<string, unknown> = {}) => {
     const started = await harness.call("execute", { command: nodeScript(script, marker), wait_ms: 0, ...extra })

@@ -1,28 +1,18 @@
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../../../support/processes.js"
-import { connect, type Harness, nodeScript, transports } from "../../../support/harness.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { connectForBlock, nodeScript, transports } from "../../../support/agentHarness.js"
+import { eventually } from "../../../support/polling.js"
+import { uniqueMarker } from "../../../support/processes.js"
+import { tempDirForBlock } from "../../../support/tempDir.js"
 
 describe.each(transports)("execute over %s", (transport) => {
-  let harness: Harness
-  let workingDir: string
   const marker = uniqueMarker("execute")
-
-  beforeAll(async () => {
-    workingDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "mbj-execute-")))
-    fs.mkdirSync(path.join(workingDir, "app", "src"), { recursive: true })
-    harness = await connect(transport, { workingDir })
+  const directory = tempDirForBlock("mbj-execute-")
+  beforeAll(() => {
+    fs.mkdirSync(path.join(directory(), "app", "src"), { recursive: true })
   })
-
-  afterAll(async () => {
-    await harness?.close()
-    const gone = await eventually(() => processesWithMarker(marker).length === 0, 15_000)
-    killMarked(marker)
-    fs.rmSync(workingDir, { recursive: true, force: true })
-    expect(gone).toBe(true)
-  })
+  const [harness] = connectForBlock(transport, marker, () => ({ workingDir: directory() }))
 
   it("without wait_ms answers at once with the id of a running job", async () => {
     const result = await harness.call("execute", { command: nodeScript("setInterval(() => {}, 1000)", marker) })
@@ -96,10 +86,10 @@ describe.each(transports)("execute over %s", (transport) => {
     })
     expect(result).toMatchObject({
       status: "completed",
-      stdout: `${path.join(workingDir, "app", "src")}\nhello agent with spaces\nhas-path\n`
+      stdout: `${path.join(directory(), "app", "src")}\nhello agent with spaces\nhas-path\n`
     })
     const status = await harness.call("status", { job_id: result.job_id })
-    expect(status.cwd).toBe(path.join(workingDir, "app", "src"))
+    expect(status.cwd).toBe(path.join(directory(), "app", "src"))
   })
 
   it("timeout_s overrides the default: the job ends as timed_out", async () => {

@@ -1,9 +1,10 @@
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../../../support/processes.js"
-import { connect, type Harness, shellQuote, transports } from "../../../support/harness.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { connectForBlock, shellQuote, transports } from "../../../support/agentHarness.js"
+import { eventually } from "../../../support/polling.js"
+import { processesWithMarker, uniqueMarker } from "../../../support/processes.js"
+import { tempDirForBlock } from "../../../support/tempDir.js"
 
 /** A dev server: logs, becomes ready after half a second, answers HTTP, logs each request. */
 const devServer = `
@@ -31,28 +32,17 @@ const get = (p) => new Promise((resolve) => http.get('http://127.0.0.1:' + port 
 `
 
 describe.each(transports)("the typical agent flow over %s", (transport) => {
-  let harness: Harness
-  let workingDir: string
   const marker = uniqueMarker("flow")
-
-  beforeAll(async () => {
-    workingDir = fs.mkdtempSync(path.join(os.tmpdir(), "mbj-flow-"))
-    fs.writeFileSync(path.join(workingDir, "server.js"), `${devServer}// ${marker}\n`)
-    fs.writeFileSync(path.join(workingDir, "suite.js"), `${testSuite}// ${marker}\n`)
-    harness = await connect(transport, { workingDir })
+  const directory = tempDirForBlock("mbj-flow-")
+  beforeAll(() => {
+    fs.writeFileSync(path.join(directory(), "server.js"), `${devServer}// ${marker}\n`)
+    fs.writeFileSync(path.join(directory(), "suite.js"), `${testSuite}// ${marker}\n`)
   })
-
-  afterAll(async () => {
-    await harness?.close()
-    const gone = await eventually(() => processesWithMarker(marker).length === 0, 15_000)
-    killMarked(marker)
-    fs.rmSync(workingDir, { recursive: true, force: true })
-    expect(gone).toBe(true)
-  })
+  const [harness] = connectForBlock(transport, marker, () => ({ workingDir: directory() }))
 
   it("start a dev server, wait until ready, run the tests, read the failures, stop the server", async () => {
     const node = shellQuote(process.execPath)
-    const server = await harness.call("execute", { command: `${node} ${path.join(workingDir, "server.js")} ${marker}` })
+    const server = await harness.call("execute", { command: `${node} ${path.join(directory(), "server.js")} ${marker}` })
     expect(server.status).toBe("running")
 
     const ready = await harness.call("wait", { job_id: server.job_id, cursor: server.cursor, until: "ready|error", timeout_s: 120 })

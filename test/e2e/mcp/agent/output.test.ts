@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../../../support/processes.js"
-import { connect, type Harness, nodeScript, type Structured, transports } from "../../../support/harness.js"
+import { describe, expect, it } from "vitest"
+import { connectForBlock, type Harness, nodeScript, transports } from "../../../support/agentHarness.js"
+import { uniqueMarker } from "../../../support/processes.js"
+import type { Structured } from "../../../support/toolResults.js"
 
 const LINES = 10_000
 
@@ -48,20 +49,8 @@ const readToEnd = async (harness: Harness, id: string, expected: { stdout: strin
 }
 
 describe.each(transports)("output over %s", (transport) => {
-  let harness: Harness
-  let small: Harness
   const marker = uniqueMarker("output")
-
-  beforeAll(async () => {
-    ;[harness, small] = await Promise.all([connect(transport), connect(transport, { maxOutputSize: 64 * 1024 })])
-  })
-
-  afterAll(async () => {
-    await Promise.all([harness?.close(), small?.close()])
-    const gone = await eventually(() => processesWithMarker(marker).length === 0, 15_000)
-    killMarked(marker)
-    expect(gone).toBe(true)
-  })
+  const [harness, small] = connectForBlock(transport, marker, () => ({}), () => ({ maxOutputSize: 64 * 1024 }))
 
   const start = async (h: Harness, script: string, extra: Record<string, unknown> = {}) =>
     (await h.call("execute", { command: nodeScript(script, marker), ...extra })).job_id as string

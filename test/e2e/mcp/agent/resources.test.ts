@@ -3,34 +3,26 @@ import {
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema
 } from "@modelcontextprotocol/sdk/types.js"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../../../support/processes.js"
-import { connect, type Harness, nodeScript, transports } from "../../../support/harness.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { connectForBlock, nodeScript, transports } from "../../../support/agentHarness.js"
+import { eventually } from "../../../support/polling.js"
+import { uniqueMarker } from "../../../support/processes.js"
 
 describe.each(transports)("job output resources over %s", (transport) => {
-  let harness: Harness
-  /** A server that removes ended jobs after one second. */
-  let quickCleanup: Harness
   const marker = uniqueMarker("resources")
+  /** The second: a server that removes ended jobs after one second. */
+  const [harness, quickCleanup] = connectForBlock(transport, marker, () => ({}), () => ({ cleanupInterval: 1 }))
   /** Every resources/updated URI, with when it arrived. */
   const updates: Array<{ uri: string; at: number }> = []
   let listChanges = 0
 
-  beforeAll(async () => {
-    ;[harness, quickCleanup] = await Promise.all([connect(transport), connect(transport, { cleanupInterval: 1 })])
+  beforeAll(() => {
     harness.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
       updates.push({ uri: notification.params.uri, at: Date.now() })
     })
     quickCleanup.client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
       listChanges++
     })
-  })
-
-  afterAll(async () => {
-    await Promise.all([harness?.close(), quickCleanup?.close()])
-    const gone = await eventually(() => processesWithMarker(marker).length === 0, 15_000)
-    killMarked(marker)
-    expect(gone).toBe(true)
   })
 
   const updatesFor = (uri: string) => updates.filter((update) => update.uri === uri)

@@ -1,23 +1,12 @@
 import type { Progress } from "@modelcontextprotocol/sdk/types.js"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, killMarked, processesWithMarker, uniqueMarker } from "../../../support/processes.js"
-import { connect, type Harness, nodeScript, transports } from "../../../support/harness.js"
+import { describe, expect, it } from "vitest"
+import { connectForBlock, nodeScript, transports } from "../../../support/agentHarness.js"
+import { uniqueMarker } from "../../../support/processes.js"
 
 describe.each(transports)("wait over %s", (transport) => {
   // One server for the block: starting the built server costs a second or two on a loaded machine.
-  let harness: Harness
   const marker = uniqueMarker("wait")
-
-  beforeAll(async () => {
-    harness = await connect(transport)
-  })
-
-  afterAll(async () => {
-    await harness?.close()
-    const gone = await eventually(() => processesWithMarker(marker).length === 0, 15_000)
-    killMarked(marker)
-    expect(gone).toBe(true)
-  })
+  const [harness] = connectForBlock(transport, marker)
 
   const start = async (script: string) => {
     const started = await harness.call("execute", { command: nodeScript(script, marker) })

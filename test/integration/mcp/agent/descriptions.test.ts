@@ -1,13 +1,13 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { connectInMemory, type Harness } from "../../../support/harness.js"
+import { connectInMemory, type McpConnection } from "../../../support/mcpClient.js"
 
 /** Sentences of a description, not counting the dots of "e.g." or of "..." lists. */
 const sentences = (text: string) =>
   text.replace(/e\.g\./g, "eg").replace(/\.\.\./g, "…").split(/[.!?](?:\s|$)/).filter((part) => part.trim() !== "")
 
 describe("tool descriptions and schemas", () => {
-  let harness: Harness
+  let harness: McpConnection
   let tools: Array<Tool>
 
   beforeAll(async () => {
