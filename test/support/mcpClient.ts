@@ -123,8 +123,8 @@ export const connectStdioForTest = async (env: Record<string, string> = {}): Pro
 }
 
 /** A client connected to a fresh server registered on `jobs` (a manager, or a test's wrapper around one). */
-export const clientOn = (jobs: JobManagerService): Effect.Effect<Client, never, Scope.Scope> =>
-  Effect.gen(function*() {
+export const clientOn: (jobs: JobManagerService) => Effect.Effect<Client, never, Scope.Scope> = Effect.fnUntraced(
+  function*(jobs) {
     const server = new Server({ name: "test", version: "0.0.0" }, { capabilities: {} })
     yield* McpJobServer.register(server).pipe(Effect.provideService(JobManager, jobs))
     const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair()
@@ -135,16 +135,18 @@ export const clientOn = (jobs: JobManagerService): Effect.Effect<Client, never, 
       () => Effect.promise(() => client.close())
     )
     return client
-  })
+  }
+)
 
 /** A client on a fresh live manager (`liveJobs(config)`); the server and its jobs live until the scope closes. */
-export const connectedClient = (config: JobConfigInput = {}, options: { readonly logs?: Array<string> } = {}) =>
-  Effect.gen(function*() {
+export const connectedClient = Effect.fnUntraced(
+  function*(config: JobConfigInput = {}, options: { readonly logs?: Array<string> } = {}) {
     // Built into the caller's scope, so jobs outlive this setup effect; provided as a runtime, so the
     // handlers' fibers log as the layer says.
     const runtime = yield* Layer.toRuntime(liveJobs(config, options)).pipe(Effect.orDie)
     return yield* clientOn(Context.get(runtime.context, JobManager)).pipe(Effect.provide(runtime))
-  })
+  }
+)
 
 /** `connectedClient` as a promise, with a scope of its own that `close` ends. */
 export const connectInMemory = async (config: JobConfigInput = {}, options: { readonly logs?: Array<string> } = {}): Promise<McpConnection> => {

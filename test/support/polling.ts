@@ -2,6 +2,7 @@
  * Waiting for a condition on real processes: poll it until it holds or a deadline passes, never a fixed sleep.
  * Promise forms for plain vitest tests, Effect forms for `it.live` tests.
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
@@ -28,17 +29,15 @@ const timedOut = (what: string, timeoutMs: number) => `timed out after ${timeout
 export type Check<E, R> = (() => boolean) | Effect.Effect<boolean, E, R>
 
 /** `eventually` as an effect, on the clock of the test (`it.live`: the real one). */
-export const eventuallyEffect = <E = never, R = never>(check: Check<E, R>, timeoutMs = 10_000): Effect.Effect<boolean, E, R> => {
+export const eventuallyEffect = Effect.fnUntraced(function*<E = never, R = never>(check: Check<E, R>, timeoutMs = 10_000) {
   const look = typeof check === "function" ? Effect.sync(check) : check
-  return Effect.gen(function*() {
-    const deadline = (yield* Effect.clockWith((clock) => clock.currentTimeMillis)) + timeoutMs
-    while (true) {
-      if (yield* look) return true
-      if ((yield* Effect.clockWith((clock) => clock.currentTimeMillis)) >= deadline) return false
-      yield* Effect.sleep(Duration.millis(INTERVAL_MS))
-    }
-  })
-}
+  const deadline = (yield* Clock.currentTimeMillis) + timeoutMs
+  while (true) {
+    if (yield* look) return true
+    if ((yield* Clock.currentTimeMillis) >= deadline) return false
+    yield* Effect.sleep(Duration.millis(INTERVAL_MS))
+  }
+})
 
 /** `expectEventually` as an effect: dies with `what` when the deadline passes. */
 export const expectEventuallyEffect = <E = never, R = never>(what: string, check: Check<E, R>, timeoutMs = 15_000): Effect.Effect<void, E, R> =>

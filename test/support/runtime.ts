@@ -59,10 +59,9 @@ export const runToEnd = (options: ExecuteOptions, timeout: Duration.DurationInpu
 export type ExecuteError = CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument
 
 /** Executes and, if the job started, waits for it to end (a slip must have done its damage before we look). */
-export const executeToEnd = (options: ExecuteOptions) =>
-  Effect.gen(function*() {
-    const jobs = yield* JobManager
-    const result: Either.Either<JobDetails, ExecuteError> = yield* Effect.either(jobs.execute(options))
-    if (Either.isRight(result)) yield* jobs.wait(result.right.id, { timeout: "20 seconds" })
-    return result
-  })
+export const executeToEnd = Effect.fnUntraced(function*(options: ExecuteOptions) {
+  const jobs = yield* JobManager
+  const result: Either.Either<JobDetails, ExecuteError> = yield* Effect.either(jobs.execute(options))
+  if (Either.isRight(result)) yield* jobs.wait(result.right.id, { timeout: "20 seconds" })
+  return result
+})

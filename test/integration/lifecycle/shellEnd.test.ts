@@ -15,11 +15,10 @@ const withShell = <A, E>(test: (sleep: MarkedSleep) => Effect.Effect<A, E, JobMa
   withMarkedSleep({ killGrace: GRACE_MS, cleanupInterval: "60 seconds" }, test)
 
 /** Runs the command to its end; the job's id and how it ended. */
-const ended = (command: string) =>
-  Effect.gen(function*() {
-    const job = yield* (yield* JobManager).execute({ command })
-    return { id: job.id, result: yield* finished(job.id, "30 seconds") }
-  })
+const ended = Effect.fnUntraced(function*(command: string) {
+  const job = yield* (yield* JobManager).execute({ command })
+  return { id: job.id, result: yield* finished(job.id, "30 seconds") }
+})
 
 describe("a job ends when its shell ends", () => {
   it.scopedLive("completes within a second while a background child holds the pipe, and sweeps the child", () =>
