@@ -1,6 +1,7 @@
 /**
  * A throw-away working directory for policy tests, with a file a slip would remove (`victim`), the path a
- * slip would create (`created`), and helpers a bypass might try to run (`script.sh`, an `ls` look-alike).
+ * slip would create (`created`), and helpers a bypass might try to run (`script.sh`, an `ls` look-alike); the
+ * job runtime working in it, and how an execution there ended up.
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
