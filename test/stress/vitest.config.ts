@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     root: new URL("../..", import.meta.url).pathname,
-    include: ["test/lifecycle/floodGiB.test.ts", "test/lifecycle/sequentialJobs.test.ts"],
+    include: ["test/e2e/lifecycle/floodGiB.test.ts", "test/e2e/lifecycle/sequentialJobs.test.ts"],
     env: { MBJ_STRESS_SCALE: "4" },
     testTimeout: 900_000,
     hookTimeout: 60_000,

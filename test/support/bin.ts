@@ -1,90 +1,117 @@
 /**
- * Running the built server (`dist/bin.js`) as a real child process.
+ * The built package as a child process: `dist/bin.js` (the server, the CLI) and the guard, with an environment
+ * free of the developer's own `MCP_BG_*` settings.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process"
-import * as path from "node:path"
+import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { eventually } from "./polling.js"
 
-export const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/bin.js")
+/** A file of the built package (`npm test` builds before it runs the suite). */
+const distFile = (file: string): string => fileURLToPath(new URL(`../../dist/${file}`, import.meta.url))
 
-export interface BinResult {
+export const binPath = distFile("bin.js")
+export const guardPath = distFile("guard/main.js")
+
+/** This process's environment without any `MCP_BG_*` setting, plus `env`. */
+export const binEnv = (env: Record<string, string> = {}): Record<string, string> => {
+  const inherited: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith("MCP_BG_")) inherited[name] = value
+  return { ...inherited, ...env }
+}
+
+export interface BinExit {
   readonly code: number | null
   readonly signal: NodeJS.Signals | null
+}
+
+export interface BinResult extends BinExit {
   readonly stdout: string
   readonly stderr: string
 }
 
-/** Runs the bin to completion (for --help, --version and configuration errors). */
-export const runBin = (args: ReadonlyArray<string>, env: Record<string, string> = {}, timeoutMs = 10_000): Promise<BinResult> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL")
-      reject(new Error(`bin did not exit within ${timeoutMs} ms; stderr: ${stderr}`))
-    }, timeoutMs)
-    // "close", not "exit": the output is complete only once the pipes are closed.
-    child.on("close", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
-    })
-  })
-
-/** A server speaking raw JSON lines on its stdin/stdout. */
-export interface RawServer {
-  readonly child: ChildProcessWithoutNullStreams
-  /** Every stdout line so far, parsed. */
-  readonly messages: Array<Record<string, unknown>>
-  /** stdout lines that were not JSON (must stay empty). */
-  readonly garbage: Array<string>
+/** The bin running, its output collected as it comes. */
+export interface BinProcess {
+  readonly child: ChildProcess
+  readonly pid: number
+  readonly stdout: () => string
   readonly stderr: () => string
-  readonly send: (message: unknown) => void
-  readonly sendRaw: (line: string) => void
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** Resolves when the process exits (its pipes may still hold output). */
+  readonly exited: Promise<BinExit>
+  /** Resolves when the process has exited and its pipes are closed: the output is complete. */
+  readonly closed: Promise<BinResult>
 }
 
-export const startRawServer = (env: Record<string, string> = {}, args: ReadonlyArray<string> = []): RawServer => {
-  const child = spawn(process.execPath, [binPath, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] })
-  const messages: Array<Record<string, unknown>> = []
-  const garbage: Array<string> = []
-  let buffered = ""
-  let stderr = ""
-  child.stdout.on("data", (chunk: Buffer) => {
-    buffered += chunk.toString()
-    let newline = buffered.indexOf("\n")
-    while (newline >= 0) {
-      const line = buffered.slice(0, newline)
-      buffered = buffered.slice(newline + 1)
-      try {
-        messages.push(JSON.parse(line) as Record<string, unknown>)
-      } catch {
-        garbage.push(line)
-      }
-      newline = buffered.indexOf("\n")
-    }
+export const spawnBin = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  options: { readonly stdin?: "pipe" | "ignore"; readonly cwd?: string } = {}
+): BinProcess => {
+  const child = spawn(process.execPath, [binPath, ...args], {
+    env: binEnv(env),
+    stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd })
   })
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-  child.stdin.on("error", () => {})
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal }))
-  )
+  let stdout = ""
+  let stderr = ""
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8")
+  })
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8")
+  })
+  // A server that exits while we write must not crash the test with EPIPE.
+  child.stdin?.on("error", () => {})
   return {
     child,
-    messages,
-    garbage,
+    pid: child.pid!,
+    stdout: () => stdout,
     stderr: () => stderr,
-    send: (message) => child.stdin.write(JSON.stringify(message) + "\n"),
-    sendRaw: (line) => child.stdin.write(line + "\n"),
-    exited
+    exited: new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal }))),
+    closed: new Promise((resolve) => child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr })))
   }
 }
 
-export const initializeRequest = (id: number) => ({
-  jsonrpc: "2.0",
-  id,
-  method: "initialize",
-  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw-test", version: "0" } }
-})
+/** Runs the bin to completion with stdin closed (--help, --version, configuration errors, the CLI). */
+export const runBin = async (args: ReadonlyArray<string>, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<BinResult> => {
+  const running = spawnBin(args, env)
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      running.child.kill("SIGKILL")
+      reject(new Error(`bin ${args.join(" ")} did not exit within ${timeoutMs} ms; stderr: ${running.stderr()}`))
+    }, timeoutMs)
+  })
+  try {
+    return await Promise.race([running.closed, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The bin in HTTP mode, once it said where it listens. */
+export interface HttpBin extends BinProcess {
+  readonly port: number
+  readonly url: string
+  /** SIGTERM unless it has exited already; resolves with the exit code. */
+  readonly stop: () => Promise<number | null>
+}
+
+/** Starts the bin with `args` (which include --http) and waits until it says where it listens. */
+export const startHttpBin = async (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<HttpBin> => {
+  const running = spawnBin(args, { MCP_BG_LOG_LEVEL: "warning", ...env })
+  let exit: BinExit | undefined
+  void running.exited.then((exited) => {
+    exit = exited
+  })
+  const listening = await eventually(() => /listening on http:\/\/[^\s]+:(\d+)\/mcp/.test(running.stderr()) || exit !== undefined, 20_000)
+  const match = /listening on (http:\/\/[^\s]+:(\d+)\/mcp)/.exec(running.stderr())
+  if (!listening || match === null) {
+    running.child.kill("SIGKILL")
+    throw new Error(`the server did not start: ${running.stderr()}`)
+  }
+  const stop = async () => {
+    if (exit === undefined) running.child.kill("SIGTERM")
+    return (await running.exited).code
+  }
+  return { ...running, port: Number(match[2]), url: match[1]!, stop }
+}

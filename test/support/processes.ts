@@ -1,9 +1,9 @@
 /**
- * Test helpers for real processes: find them by a unique marker in their command line, and poll for a
- * condition with a deadline instead of sleeping a fixed time.
+ * The process table as tests see it (/proc): processes found by a marker in their command line, by their
+ * parent or by pid, their descriptors and memory, and signals that ignore a process already gone.
  */
-import * as fs from "node:fs"
 import { randomUUID } from "node:crypto"
+import * as fs from "node:fs"
 
 /** A string unlikely to appear in any other process's command line. */
 export const uniqueMarker = (label = "mbj"): string => `${label}-${randomUUID().slice(0, 12)}`
@@ -16,55 +16,80 @@ export interface LiveProcess {
   readonly cmdline: string
 }
 
-/** Live (non-zombie) processes whose command line contains `marker`. */
-export const processesWithMarker = (marker: string): Array<LiveProcess> => {
-  const found: Array<LiveProcess> = []
-  for (const name of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, "latin1").replace(/\0/g, " ").trim()
-      if (!cmdline.includes(marker)) continue
-      const stat = fs.readFileSync(`/proc/${name}/stat`, "latin1")
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-      const state = fields[0]!
-      if (state === "Z" || state === "X") continue
-      found.push({ pid: Number(name), ppid: Number(fields[1]), pgid: Number(fields[2]), state, cmdline })
-    } catch {
-      // the process ended while we looked
-    }
+/** Every pid in /proc. */
+const pids = (): Array<number> => fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number)
+
+/** State, parent and group of a process; undefined once it is gone. */
+const statOf = (pid: number): { readonly state: string; readonly ppid: number; readonly pgid: number } | undefined => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1")
+    // The command name in parentheses may hold spaces: the fields start after its last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return { state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]) }
+  } catch {
+    return undefined
   }
-  return found
 }
 
-/** Polls `check` until it returns true or the deadline passes; returns the last result. */
-export const eventually = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000, intervalMs = 25): Promise<boolean> => {
-  const deadline = Date.now() + timeoutMs
-  while (true) {
-    if (await check()) return true
-    if (Date.now() >= deadline) return false
-    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+/** The command line with its arguments joined by spaces; undefined once the process is gone. */
+const cmdlineOf = (pid: number): string | undefined => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "latin1").replace(/\0/g, " ").trim()
+  } catch {
+    return undefined
+  }
+}
+
+const isDead = (state: string): boolean => state === "Z" || state === "X"
+
+/** Live (non-zombie) processes whose command line contains `marker`. */
+export const processesWithMarker = (marker: string): Array<LiveProcess> =>
+  pids().flatMap((pid) => {
+    const cmdline = cmdlineOf(pid)
+    if (cmdline === undefined || !cmdline.includes(marker)) return []
+    const stat = statOf(pid)
+    return stat === undefined || isDead(stat.state) ? [] : [{ pid, ...stat, cmdline }]
+  })
+
+/** Whether a process with this pid exists and is not a zombie. */
+export const pidAlive = (pid: number): boolean => {
+  const stat = statOf(pid)
+  return stat !== undefined && !isDead(stat.state)
+}
+
+/** Live child processes of `pid` whose command line contains `text`. */
+export const childrenOf = (pid: number, text: string): Array<number> =>
+  pids().filter((child) => {
+    const stat = statOf(child)
+    return stat !== undefined && stat.ppid === pid && !isDead(stat.state) && (cmdlineOf(child) ?? "").includes(text)
+  })
+
+/** Zombie children of `pid`: processes it started and never reaped. */
+export const zombieChildren = (pid: number): number =>
+  pids().filter((child) => {
+    const stat = statOf(child)
+    return stat !== undefined && stat.state === "Z" && stat.ppid === pid
+  }).length
+
+/** Open file descriptors of a process. */
+export const openFds = (pid: number): number => fs.readdirSync(`/proc/${pid}/fd`).length
+
+/** Resident memory of a process, in bytes. */
+export const residentBytes = (pid: number): number => {
+  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))
+  return match === null ? 0 : Number(match[1]) * 1024
+}
+
+/** Sends a signal, ignoring a process that is already gone. */
+export const signalQuietly = (pid: number, signal: NodeJS.Signals): void => {
+  try {
+    process.kill(pid, signal)
+  } catch {
+    // gone already
   }
 }
 
 /** Kills every live process with `marker` (cleanup after a failed test). */
 export const killMarked = (marker: string): void => {
-  for (const p of processesWithMarker(marker)) {
-    try {
-      process.kill(p.pid, "SIGKILL")
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/**
- * A directory whose path holds a fresh marker, with `sleep` linked into it: processes started as
- * `<dir>/sleep 300` carry the marker in their command line, so a test can count exactly its own.
- */
-export const markedSleep = (): { readonly marker: string; readonly sleep: string; readonly dir: string } => {
-  const marker = uniqueMarker("sleep")
-  const dir = fs.mkdtempSync(`/tmp/${marker}-`)
-  const sleepPath = ["/bin/sleep", "/usr/bin/sleep"].find((p) => fs.existsSync(p)) ?? "sleep"
-  fs.symlinkSync(sleepPath, `${dir}/sleep`)
-  return { marker, sleep: `${dir}/sleep`, dir }
+  for (const p of processesWithMarker(marker)) signalQuietly(p.pid, "SIGKILL")
 }
