@@ -1,11 +1,12 @@
 /**
  * Recognising a job's processes by the marker in their environment: a process caught mid-exec shows an
- * empty environment for a moment, which must not be taken (and remembered) as "not the job's".
+ * empty environment for a moment, which must not be taken (and remembered) as "not the job's"; a kernel thread
+ * has none at all and is skipped.
  */
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import { afterEach, describe, expect, it } from "vitest"
-import { JOB_MARKER_VARIABLE, MarkerCache } from "../../../src/internal/jobTree.js"
+import { afterEach, assert, describe, expect, it } from "vitest"
+import { JOB_MARKER_VARIABLE, JobTree, MarkerCache } from "../../../src/internal/jobTree.js"
 import { readProcess } from "../../../src/internal/processTable.js"
 import { eventually } from "../../support/polling.js"
 
@@ -39,5 +40,16 @@ describe("MarkerCache", () => {
     expect(markers.read(entry)).toBe("pending")
     expect(markers.read(entry)).toBe("pending")
     expect(markers.read(entry)).toEqual({ startTime: entry.startTime, value: undefined })
+  })
+  it("never waits on a kernel thread: it has no environment, and is never a job's", async () => {
+    const entry = await start({})
+    const tree = new JobTree(1, "token", 0)
+    // The same empty environment: pending for a program (it may be mid-exec), skipped for a kernel thread.
+    assert.isTrue(tree.findMarked([entry], new MarkerCache()).pending)
+    assert.deepStrictEqual(tree.findMarked([{ ...entry, kernelThread: true }], new MarkerCache()), { found: [], pending: false })
+    assert.isFalse(readProcess(process.pid)!.kernelThread)
+    // Where the kernel's threads are visible, kthreadd (pid 2) is read as one.
+    const kthreadd = readProcess(2)
+    if (kthreadd !== undefined && kthreadd.ppid === 0) assert.isTrue(kthreadd.kernelThread)
   })
 })

@@ -39,11 +39,16 @@ describe.each(transports)("job output resources over %s", (transport) => {
   })
 
   it("reads a job's output, stdout and stderr; lists current jobs", async () => {
+    // stdout and stderr are two pipes: each line is printed only once the one before it has been read, so the
+    // order in which the server read them is the order written.
     const job = await harness.call("execute", {
-      command: "printf '\\033[32mgreen\\033[0m\\n'; sleep 0.2; echo to-err >&2; sleep 0.2; echo second",
-      wait_ms: 30_000
+      command: "printf '\\033[32mgreen\\033[0m\\n'; read a; echo to-err >&2; read b; echo second"
     })
     const id = job.job_id as string
+    await harness.call("wait", { job_id: id, cursor: job.cursor, until: "green", timeout_s: 30 })
+    await harness.call("interact", { job_id: id, input: "go", until: "to-err", timeout_ms: 30_000 })
+    await harness.call("interact", { job_id: id, input: "go", until: "second", timeout_ms: 30_000 })
+    expect((await harness.call("wait", { job_id: id, timeout_s: 30 })).status).toBe("completed")
     const read = async (view: string) => {
       const result = await harness.client.readResource({ uri: `job://${id}/${view}` })
       expect(result.contents).toHaveLength(1)
