@@ -91,12 +91,14 @@ export class JobConfig extends Data.Class<{
     }
     const interval = (setting: SettingName & { readonly default: Duration.Duration }, value: Duration.DurationInput | undefined) =>
       Option.getOrElse(decode(setting, value ?? setting.default), () => setting.default)
-    const patterns = (setting: SettingName, values: ReadonlyArray<RegExp | string>) =>
-      values.flatMap((value) => {
+    // A pattern that does not compile stands as one that fails closed (an allowlist entry matching nothing, a
+    // deny entry matching everything), so that a configuration used without `validate` never allows more.
+    const patterns = (setting: SettingName, values: ReadonlyArray<RegExp | string>, failClosed: RegExp) =>
+      values.map((value) => {
         const pattern = value instanceof RegExp ? value : typeof value === "string" ? compilePattern(value) : undefined
-        if (pattern !== undefined) return [pattern]
+        if (pattern !== undefined) return pattern
         problems.push(invalidValue(setting, value, PATTERN_EXPECTED))
-        return []
+        return failClosed
       })
     const workingDir: unknown = input.workingDir ?? settings.workingDir.default
     if (typeof workingDir !== "string") problems.push(invalidValue(settings.workingDir, workingDir))
@@ -108,8 +110,8 @@ export class JobConfig extends Data.Class<{
       ),
       cleanupInterval: interval(settings.cleanupInterval, input.cleanupInterval),
       workingDir: path.resolve(typeof workingDir === "string" ? workingDir : settings.workingDir.default),
-      allowedCommands: patterns(settings.allowedCommands, input.allowedCommands ?? settings.allowedCommands.default),
-      deniedCommands: patterns(settings.deniedCommands, input.deniedCommands ?? settings.deniedCommands.default),
+      allowedCommands: patterns(settings.allowedCommands, input.allowedCommands ?? settings.allowedCommands.default, MATCHES_NOTHING),
+      deniedCommands: patterns(settings.deniedCommands, input.deniedCommands ?? settings.deniedCommands.default, MATCHES_EVERYTHING),
       restrictCwd: input.restrictCwd ?? settings.restrictCwd.default,
       scrubEnv: input.scrubEnv ?? settings.scrubEnv.default,
       allowedEnv: input.allowedEnv ?? settings.allowedEnv.default,
@@ -212,6 +214,9 @@ export interface ValidateOptions {
 /** What a value given in code must be, where the variable's text form (`expected`) would mislead. */
 const DURATION_EXPECTED = "a duration that is not negative, such as \"5 seconds\", a number of milliseconds or a Duration"
 const PATTERN_EXPECTED = "a regular expression (a RegExp or its source) such as ^npm "
+
+const MATCHES_NOTHING = /(?!)/
+const MATCHES_EVERYTHING = /(?:)/
 
 /** `new RegExp` reports a bad pattern by throwing; this turns that into a value. */
 const compilePattern = (source: string): RegExp | undefined => {

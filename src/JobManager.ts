@@ -260,125 +260,124 @@ const RESTART_GONE_BOUND = Duration.seconds(1)
 
 const START_CURSOR: Position = { stdout: 0, stderr: 0 }
 
-const make = (config: JobConfig, policy: CommandPolicyService) =>
-  Effect.gen(function*() {
-    // Validated to exist: its real path is what a job's cwd is resolved against and checked to lie inside.
-    const workingDir = yield* Effect.tryPromise(() => fs.realpath(config.workingDir)).pipe(Effect.orElseSucceed(() => config.workingDir))
-    const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
-    const table = new JobTable()
-    const hub = yield* makeEventHub
-    const { details, start } = yield* makeJobLauncher({ config, table, hub, spawner: yield* Spawner })
+const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolicyService) {
+  // Validated to exist: its real path is what a job's cwd is resolved against and checked to lie inside.
+  const workingDir = yield* Effect.tryPromise(() => fs.realpath(config.workingDir)).pipe(Effect.orElseSucceed(() => config.workingDir))
+  const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
+  const table = new JobTable()
+  const hub = yield* makeEventHub
+  const { details, start } = yield* makeJobLauncher({ config, table, hub, spawner: yield* Spawner })
 
-    const execute = Effect.fn("JobManager.execute")(function*(options: ExecuteOptions) {
-      yield* policy.check(options.command)
-      const env = yield* checkEnv(options.env ?? {})
-      yield* policy.checkEnv(options.command, env)
-      const cwd = yield* resolveWorkingDirectory({ workingDir, cwd: options.cwd, restrict: restrictCwd, command: options.command })
-      const timeout = options.timeout === undefined ?
-        config.jobTimeout :
-        options.timeout === null ?
-        Option.none() :
-        Option.some(yield* checkDuration("timeout", options.timeout))
-      return yield* start({ command: options.command, cwd, env, timeout, stdin: options.stdin ?? "pipe", owner: options.owner })
-    })
-
-    const list = Effect.sync(() => Array.from(table.all(), (job) => job.summary()).reverse())
-
-    const status = Effect.fn("JobManager.status")(function*(id: string) {
-      return yield* details(yield* table.lookup(id))
-    })
-
-    const positionFor = (job: Job, cursor: string | undefined, fallback: Position) =>
-      cursor === undefined ? Effect.succeed(fallback) : job.parseCursor(cursor)
-
-    const output = Effect.fn("JobManager.output")(function*(id: string, options: OutputOptions = {}) {
-      const job = yield* table.lookup(id)
-      const from = yield* positionFor(job, options.cursor, START_CURSOR)
-      const filter = options.filter === undefined ? undefined : yield* compilePattern("filter", options.filter)
-      const maxBytes = yield* checkMaxBytes(options.maxBytes)
-      return readSince(job, from, { raw: options.raw, filter, maxBytes })
-    })
-
-    const transcript = Effect.fn("JobManager.transcript")(function*(id: string, options: { readonly raw?: boolean | undefined } = {}) {
-      const job = yield* table.lookup(id)
-      return toText(job.buffer.readInterleaved(), { raw: options.raw })
-    })
-
-    const tail = Effect.fn("JobManager.tail")(function*(id: string, lines: number, options: { readonly raw?: boolean | undefined } = {}) {
-      const job = yield* table.lookup(id)
-      return tailView(job, yield* checkTailLines(lines), options.raw)
-    })
-
-    const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
-      const job = yield* table.lookup(id)
-      const from = yield* positionFor(job, options.cursor, options.fromStart === true ? START_CURSOR : job.buffer.position)
-      const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
-      const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_WAIT)
-      const maxBytes = yield* checkMaxBytes(options.maxBytes)
-      return yield* awaitJob(job, from, { timeout, until, maxBytes, raw: options.raw })
-    })
-
-    const interact = Effect.fn("JobManager.interact")(function*(id: string, input: string, options: InteractOptions = {}) {
-      const job = yield* table.lookup(id)
-      const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
-      const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_INTERACT_TIMEOUT)
-      // With `until` the caller said what ends the reply: a pause before it (a slow answer) does not.
-      const idleInput = options.idle ?? (until === undefined ? DEFAULT_INTERACT_IDLE : undefined)
-      const idle = idleInput === undefined ? undefined : yield* checkDuration("idle", idleInput)
-      const maxBytes = yield* checkMaxBytes(options.maxBytes)
-      if (job.status !== "running") return yield* new JobNotRunning({ jobId: id, status: job.status })
-      // The reply is what arrives after this point: nothing read before the write belongs to it.
-      const mark = job.buffer.position
-      // One bound for the whole call: writing and waiting for the reply share it.
-      const startedAt = yield* Clock.currentTimeMillis
-      yield* writeInput(job, inputBytes(input, options), timeout)
-      if (options.eof === true) yield* job.process.closeStdin
-      const remaining = Duration.millis(Math.max(0, startedAt + Duration.toMillis(timeout) - (yield* Clock.currentTimeMillis)))
-      return yield* awaitJob(job, mark, { timeout: remaining, until, idle, maxBytes, raw: options.raw })
-    })
-
-    const kill = Effect.fn("JobManager.kill")(function*(id: string, options: { readonly signal?: string | undefined } = {}) {
-      const job = table.get(id)
-      const signal = yield* checkSignal(options.signal)
-      if (job === undefined) return "not_found" as const
-      if (job.status !== "running") return "already_terminated" as const
-      if (signal !== undefined && signal !== "SIGKILL") {
-        job.recordSignal(signal)
-        yield* job.process.signal(signal, signalTarget(signal))
-        yield* Effect.logInfo("job signalled").pipe(Effect.annotateLogs({ job: id, signal }))
-        return "signalled" as const
-      }
-      const stopped = yield* stopJob(job, "killed", signal === "SIGKILL" ? Duration.zero : config.killGrace)
-      yield* Effect.logInfo("job killed").pipe(Effect.annotateLogs({ job: id }))
-      return stopped ? "killed" as const : "already_terminated" as const
-    })
-
-    const restart = Effect.fn("JobManager.restart")(function*(id: string) {
-      const job = yield* table.lookup(id)
-      if (job.processRunning || (yield* job.process.groupAlive)) {
-        yield* stopJob(job, "killed", config.killGrace)
-        // The old run must be gone before the new one starts: its shell, then its group.
-        yield* job.process.exit.pipe(Effect.timeoutOption(Duration.sum(config.killGrace, Duration.seconds(1))))
-        yield* awaitGone(job.process, RESTART_GONE_BOUND)
-      }
-      return yield* start(job.spec)
-    })
-
-    const manager: JobManagerService = {
-      execute,
-      list,
-      status,
-      output,
-      transcript,
-      tail,
-      interact,
-      kill,
-      wait,
-      restart,
-      events: hub.stream(true),
-      lifecycleEvents: hub.stream(false),
-      subscribe: hub.subscription(true),
-      ownedBy: (owner) => ownedView(manager, table, hub, owner, true)
-    }
-    return manager
+  const execute = Effect.fn("JobManager.execute")(function*(options: ExecuteOptions) {
+    yield* policy.check(options.command)
+    const env = yield* checkEnv(options.env ?? {})
+    yield* policy.checkEnv(options.command, env)
+    const cwd = yield* resolveWorkingDirectory({ workingDir, cwd: options.cwd, restrict: restrictCwd, command: options.command })
+    const timeout = options.timeout === undefined ?
+      config.jobTimeout :
+      options.timeout === null ?
+      Option.none() :
+      Option.some(yield* checkDuration("timeout", options.timeout))
+    return yield* start({ command: options.command, cwd, env, timeout, stdin: options.stdin ?? "pipe", owner: options.owner })
   })
+
+  const list = Effect.sync(() => Array.from(table.all(), (job) => job.summary()).reverse())
+
+  const status = Effect.fn("JobManager.status")(function*(id: string) {
+    return yield* details(yield* table.lookup(id))
+  })
+
+  const positionFor = (job: Job, cursor: string | undefined, fallback: Position) =>
+    cursor === undefined ? Effect.succeed(fallback) : job.parseCursor(cursor)
+
+  const output = Effect.fn("JobManager.output")(function*(id: string, options: OutputOptions = {}) {
+    const job = yield* table.lookup(id)
+    const from = yield* positionFor(job, options.cursor, START_CURSOR)
+    const filter = options.filter === undefined ? undefined : yield* compilePattern("filter", options.filter)
+    const maxBytes = yield* checkMaxBytes(options.maxBytes)
+    return readSince(job, from, { raw: options.raw, filter, maxBytes })
+  })
+
+  const transcript = Effect.fn("JobManager.transcript")(function*(id: string, options: { readonly raw?: boolean | undefined } = {}) {
+    const job = yield* table.lookup(id)
+    return toText(job.buffer.readInterleaved(), { raw: options.raw })
+  })
+
+  const tail = Effect.fn("JobManager.tail")(function*(id: string, lines: number, options: { readonly raw?: boolean | undefined } = {}) {
+    const job = yield* table.lookup(id)
+    return tailView(job, yield* checkTailLines(lines), options.raw)
+  })
+
+  const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
+    const job = yield* table.lookup(id)
+    const from = yield* positionFor(job, options.cursor, options.fromStart === true ? START_CURSOR : job.buffer.position)
+    const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
+    const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_WAIT)
+    const maxBytes = yield* checkMaxBytes(options.maxBytes)
+    return yield* awaitJob(job, from, { timeout, until, maxBytes, raw: options.raw })
+  })
+
+  const interact = Effect.fn("JobManager.interact")(function*(id: string, input: string, options: InteractOptions = {}) {
+    const job = yield* table.lookup(id)
+    const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
+    const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_INTERACT_TIMEOUT)
+    // With `until` the caller said what ends the reply: a pause before it (a slow answer) does not.
+    const idleInput = options.idle ?? (until === undefined ? DEFAULT_INTERACT_IDLE : undefined)
+    const idle = idleInput === undefined ? undefined : yield* checkDuration("idle", idleInput)
+    const maxBytes = yield* checkMaxBytes(options.maxBytes)
+    if (job.status !== "running") return yield* new JobNotRunning({ jobId: id, status: job.status })
+    // The reply is what arrives after this point: nothing read before the write belongs to it.
+    const mark = job.buffer.position
+    // One bound for the whole call: writing and waiting for the reply share it.
+    const startedAt = yield* Clock.currentTimeMillis
+    yield* writeInput(job, inputBytes(input, options), timeout)
+    if (options.eof === true) yield* job.process.closeStdin
+    const remaining = Duration.millis(Math.max(0, startedAt + Duration.toMillis(timeout) - (yield* Clock.currentTimeMillis)))
+    return yield* awaitJob(job, mark, { timeout: remaining, until, idle, maxBytes, raw: options.raw })
+  })
+
+  const kill = Effect.fn("JobManager.kill")(function*(id: string, options: { readonly signal?: string | undefined } = {}) {
+    const job = table.get(id)
+    const signal = yield* checkSignal(options.signal)
+    if (job === undefined) return "not_found" as const
+    if (job.status !== "running") return "already_terminated" as const
+    if (signal !== undefined && signal !== "SIGKILL") {
+      job.recordSignal(signal)
+      yield* job.process.signal(signal, signalTarget(signal))
+      yield* Effect.logInfo("job signalled").pipe(Effect.annotateLogs({ job: id, signal }))
+      return "signalled" as const
+    }
+    const stopped = yield* stopJob(job, "killed", signal === "SIGKILL" ? Duration.zero : config.killGrace)
+    yield* Effect.logInfo("job killed").pipe(Effect.annotateLogs({ job: id }))
+    return stopped ? "killed" as const : "already_terminated" as const
+  })
+
+  const restart = Effect.fn("JobManager.restart")(function*(id: string) {
+    const job = yield* table.lookup(id)
+    if (job.processRunning || (yield* job.process.groupAlive)) {
+      yield* stopJob(job, "killed", config.killGrace)
+      // The old run must be gone before the new one starts: its shell, then its group.
+      yield* job.process.exit.pipe(Effect.timeoutOption(Duration.sum(config.killGrace, Duration.seconds(1))))
+      yield* awaitGone(job.process, RESTART_GONE_BOUND)
+    }
+    return yield* start(job.spec)
+  })
+
+  const manager: JobManagerService = {
+    execute,
+    list,
+    status,
+    output,
+    transcript,
+    tail,
+    interact,
+    kill,
+    wait,
+    restart,
+    events: hub.stream(true),
+    lifecycleEvents: hub.stream(false),
+    subscribe: hub.subscription(true),
+    ownedBy: (owner) => ownedView(manager, table, hub, owner, true)
+  }
+  return manager
+})

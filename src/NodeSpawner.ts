@@ -38,14 +38,13 @@ const make = Effect.fnUntraced(function*(guard: ProcessGuard["Type"]) {
    * The command as run: limits are set by a small sh that then execs the shell, so the shell is checked
    * first (a missing one is still a spawn failure, not a job that exits 127).
    */
-  const commandLine = (request: SpawnRequest) =>
-    Effect.gen(function*() {
-      const limited = request.limits === undefined ? undefined : withLimits(request.shell, request.command, request.limits)
-      if (limited === undefined) return { shell: request.shell, command: request.command }
-      if (limited.shell === request.shell) return limited
-      yield* Effect.tryPromise(() => fs.access(request.shell, fs.constants.X_OK)).pipe(Effect.mapError(() => shellNotExecutable(request)))
-      return limited
-    })
+  const commandLine = Effect.fnUntraced(function*(request: SpawnRequest) {
+    const limited = request.limits === undefined ? undefined : withLimits(request.shell, request.command, request.limits)
+    if (limited === undefined) return { shell: request.shell, command: request.command }
+    if (limited.shell === request.shell) return limited
+    yield* Effect.tryPromise(() => fs.access(request.shell, fs.constants.X_OK)).pipe(Effect.mapError(() => shellNotExecutable(request)))
+    return limited
+  })
 
   const spawn = Effect.fn("Spawner.spawn")(function*(request: SpawnRequest) {
     yield* checkCommandSize(request)

@@ -37,9 +37,9 @@ const out = (text: string) => write(process.stdout, text)
 const err = (text: string) => write(process.stderr, text)
 const line = (text: string) => out(text.endsWith("\n") || text === "" ? text : text + "\n")
 const json = (value: unknown) => out(JSON.stringify(value, null, 2) + "\n")
-/** A decoded answer printed as the server's JSON. */
+/** A decoded answer printed as the server's JSON, fields this client does not know included. */
 const jsonOf = <A, I>(schema: Schema.Schema<A, I>, value: A, extra: Record<string, unknown> = {}) =>
-  Schema.encode(schema)(value).pipe(Effect.orDie, Effect.flatMap((encoded) => json({ ...encoded, ...extra })))
+  Schema.encode(schema, { onExcessProperty: "preserve" })(value).pipe(Effect.orDie, Effect.flatMap((encoded) => json({ ...encoded, ...extra })))
 
 /** Which of a job's streams to print: both (each on its own), or one of them on stdout. */
 type Streams = "both" | "stdout" | "stderr"
@@ -314,7 +314,7 @@ const wait = Effect.fnUntraced(function*(conn: Connection, command: ParsedComman
   if (until !== undefined) yield* compile(until)
   // Output printed before the call counts: "wait until ready" must not hang on a server already ready.
   // The server looks from the job's start (its start cursor) and matches exactly as the wait tool does.
-  let cursor: string | undefined = until === undefined ? undefined : `${id.slice(0, 8)}:0:0`
+  let cursor: string | undefined = until === undefined ? undefined : Wire.startCursor(id)
   while (true) {
     const remaining = deadline === undefined ? WAIT_SLICE : Math.max(0, Math.min(WAIT_SLICE, (deadline - Date.now()) / 1000))
     const result = yield* conn.call(

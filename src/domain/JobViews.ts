@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { JobStatus, StdinMode, WaitReason } from "./JobStatus.js"
 
@@ -15,11 +16,20 @@ import { JobStatus, StdinMode, WaitReason } from "./JobStatus.js"
  * @since 0.1.0
  * @category schemas
  */
-export const Timestamp: Schema.Schema<Date, string> = Schema.transform(
+export const Timestamp: Schema.Schema<Date, string> = Schema.transformOrFail(
   Schema.String,
   // Described on the type side: that is the description JSON Schema keeps for a renamed field.
   Schema.DateFromSelf.annotations({ description: "ISO-8601 UTC time" }),
-  { strict: true, decode: (text) => new Date(text), encode: (date) => date.toISOString() }
+  {
+    strict: true,
+    decode: (text, _, ast) => {
+      const date = new Date(text)
+      return Number.isNaN(date.getTime()) ?
+        ParseResult.fail(new ParseResult.Type(ast, text, `expected an ISO-8601 time, got ${JSON.stringify(text)}`)) :
+        ParseResult.succeed(date)
+    },
+    encode: (date) => ParseResult.succeed(date.toISOString())
+  }
 )
 
 /**

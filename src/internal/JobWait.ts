@@ -11,7 +11,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import type { WaitReason } from "../domain/JobStatus.js"
-import type { WaitResult } from "../domain/JobViews.js"
 import type { Job } from "./Job.js"
 import { LineScanner, readSince } from "./JobOutput.js"
 import type { Position } from "../OutputBuffer.js"
@@ -38,19 +37,18 @@ const totalSeen = (job: Job) => job.buffer.bytesSeen("stdout") + job.buffer.byte
  *
  * @internal
  */
-export const awaitJob = (job: Job, from: Position, bounds: WaitBounds): Effect.Effect<WaitResult> =>
-  Effect.gen(function*() {
-    const scanner = bounds.until === undefined ? undefined : new LineScanner(job, from, bounds.until, bounds.raw)
-    const [reason, matchedLine] = yield* waitFor(job, scanner, bounds)
-    const view = readSince(job, from, { raw: bounds.raw, maxBytes: bounds.maxBytes })
-    return {
-      ...view,
-      status: job.status,
-      exitCode: job.exit?.code ?? null,
-      reason,
-      matchedLine: Option.fromNullable(matchedLine)
-    }
-  })
+export const awaitJob = Effect.fnUntraced(function*(job: Job, from: Position, bounds: WaitBounds) {
+  const scanner = bounds.until === undefined ? undefined : new LineScanner(job, from, bounds.until, bounds.raw)
+  const [reason, matchedLine] = yield* waitFor(job, scanner, bounds)
+  const view = readSince(job, from, { raw: bounds.raw, maxBytes: bounds.maxBytes })
+  return {
+    ...view,
+    status: job.status,
+    exitCode: job.exit?.code ?? null,
+    reason,
+    matchedLine: Option.fromNullable(matchedLine)
+  }
+})
 
 const waitFor = (
   job: Job,

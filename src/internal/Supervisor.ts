@@ -52,15 +52,14 @@ const SETTLE_EOF_BOUND = Duration.seconds(2)
  *
  * @internal
  */
-export const awaitGone = (process: JobProcess, bound: Duration.Duration): Effect.Effect<boolean> =>
-  Effect.gen(function*() {
-    const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(bound)
-    while (yield* process.groupAlive) {
-      if ((yield* Clock.currentTimeMillis) >= deadline) return false
-      yield* Effect.sleep(POLL)
-    }
-    return true
-  })
+export const awaitGone = Effect.fnUntraced(function*(process: JobProcess, bound: Duration.Duration) {
+  const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(bound)
+  while (yield* process.groupAlive) {
+    if ((yield* Clock.currentTimeMillis) >= deadline) return false
+    yield* Effect.sleep(POLL)
+  }
+  return true
+})
 
 /**
  * Stops a process group: SIGTERM, then SIGKILL once `grace` has passed if the shell or anything else in
@@ -68,17 +67,16 @@ export const awaitGone = (process: JobProcess, bound: Duration.Duration): Effect
  *
  * @internal
  */
-export const stopGroup = (process: JobProcess, grace: Duration.Duration): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    if (!(yield* process.groupAlive)) return
-    yield* process.signal("SIGTERM")
-    if (yield* awaitGone(process, grace)) return
-    yield* Effect.logDebug("process group outlived the grace period; sending SIGKILL").pipe(
-      Effect.annotateLogs("pid", process.pid)
-    )
-    yield* process.signal("SIGKILL")
-    yield* awaitGone(process, AFTER_KILL_BOUND)
-  })
+export const stopGroup = Effect.fnUntraced(function*(process: JobProcess, grace: Duration.Duration) {
+  if (!(yield* process.groupAlive)) return
+  yield* process.signal("SIGTERM")
+  if (yield* awaitGone(process, grace)) return
+  yield* Effect.logDebug("process group outlived the grace period; sending SIGKILL").pipe(
+    Effect.annotateLogs("pid", process.pid)
+  )
+  yield* process.signal("SIGKILL")
+  yield* awaitGone(process, AFTER_KILL_BOUND)
+})
 
 /**
  * Decides that the runtime stops the job (its final status), and stops its group in the background: the
@@ -110,21 +108,20 @@ const pump = (job: Job, name: StreamName, stream: Stream.Stream<Uint8Array>, hoo
  * end-of-file at once: wait for that (within a bound). Background children may keep the pipes open: then
  * read until the output has been quiet for a moment, within a bound.
  */
-const settle = (job: Job, process: JobProcess, pumps: Fiber.Fiber<unknown>) =>
-  Effect.gen(function*() {
-    if (Option.isSome(yield* Fiber.poll(pumps))) return
-    if (!(yield* process.groupAlive)) {
-      yield* Fiber.await(pumps).pipe(Effect.timeout(SETTLE_EOF_BOUND), Effect.ignore)
-      return
-    }
-    for (let round = 0; round < SETTLE_ROUNDS; round++) {
-      const before = job.buffer.retained + job.buffer.bytesDropped("stdout") + job.buffer.bytesDropped("stderr")
-      const done = yield* Fiber.await(pumps).pipe(Effect.timeout(SETTLE_QUIET), Effect.option)
-      if (Option.isSome(done)) return
-      const after = job.buffer.retained + job.buffer.bytesDropped("stdout") + job.buffer.bytesDropped("stderr")
-      if (after === before) return
-    }
-  })
+const settle = Effect.fnUntraced(function*(job: Job, process: JobProcess, pumps: Fiber.Fiber<unknown>) {
+  if (Option.isSome(yield* Fiber.poll(pumps))) return
+  if (!(yield* process.groupAlive)) {
+    yield* Fiber.await(pumps).pipe(Effect.timeout(SETTLE_EOF_BOUND), Effect.ignore)
+    return
+  }
+  for (let round = 0; round < SETTLE_ROUNDS; round++) {
+    const before = job.buffer.retained + job.buffer.bytesDropped("stdout") + job.buffer.bytesDropped("stderr")
+    const done = yield* Fiber.await(pumps).pipe(Effect.timeout(SETTLE_QUIET), Effect.option)
+    if (Option.isSome(done)) return
+    const after = job.buffer.retained + job.buffer.bytesDropped("stdout") + job.buffer.bytesDropped("stderr")
+    if (after === before) return
+  }
+})
 
 /**
  * Runs a started job to its end and through its cleanup interval. Interrupting it (shutdown) marks a

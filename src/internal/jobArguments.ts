@@ -31,7 +31,9 @@ export const checkEnv = (env: Readonly<Record<string, string>>): Either.Either<R
 
 /** A duration in any `Duration` form, not negative. @internal */
 export const checkDuration = (argument: string, input: Duration.DurationInput): Either.Either<Duration.Duration, InvalidArgument> =>
-  isNegativeAmount(input) ?
+  typeof input === "number" && Number.isNaN(input) ?
+    Either.left(new InvalidArgument({ argument, reason: "NaN is not a duration." })) :
+    isNegativeAmount(input) ?
     Either.left(new InvalidArgument({ argument, reason: "it must not be negative." })) :
     Option.match(Duration.decodeUnknown(input), {
       onNone: () => Either.left(new InvalidArgument({ argument, reason: `${String(input)} is not a duration.` })),

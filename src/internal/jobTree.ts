@@ -33,8 +33,11 @@ export const SHARED_READ_AGE_MS = 40
  */
 export type MarkerRead = { readonly value: string | undefined } | "pending"
 
-/** Empty reads of one process after which its environment is taken as really empty (`env -i`), not mid-exec. */
-const PENDING_READS = 3
+/**
+ * How long a process may show an empty environment before it is taken as really empty (`env -i`), not
+ * mid-exec: a time, not a count of reads, since many jobs may read the same process in one instant.
+ */
+const PENDING_MS = 100
 
 /**
  * The marker value of processes, read from their environment once per process (pid and start time): when many
@@ -46,7 +49,13 @@ const PENDING_READS = 3
  */
 export class MarkerCache {
   private readonly values = new Map<number, { readonly startTime: number; readonly value: string | undefined }>()
-  private readonly emptyReads = new Map<number, { readonly startTime: number; readonly count: number }>()
+  /** When each process was first seen with an empty environment. */
+  private readonly emptySince = new Map<number, { readonly startTime: number; readonly at: number }>()
+
+  constructor(
+    /** A monotonic clock in milliseconds. */
+    private readonly now: () => number = () => performance.now()
+  ) {}
 
   /** The marker value of a live process; `pending` while its environment cannot be read yet. */
   read(entry: ProcessEntry): MarkerRead {
@@ -55,14 +64,14 @@ export class MarkerCache {
     const environ = environEntries(entry.pid)
     if (environ !== undefined && environ.length === 1 && environ[0] === "") {
       // Mid-exec, a live process shows an empty environment: not cached, so the next look reads it again.
-      const previous = this.emptyReads.get(entry.pid)
-      const count = previous !== undefined && previous.startTime === entry.startTime ? previous.count + 1 : 1
-      if (count < PENDING_READS) {
-        this.emptyReads.set(entry.pid, { startTime: entry.startTime, count })
+      const previous = this.emptySince.get(entry.pid)
+      const since = previous !== undefined && previous.startTime === entry.startTime ? previous.at : this.now()
+      if (this.now() - since < PENDING_MS) {
+        this.emptySince.set(entry.pid, { startTime: entry.startTime, at: since })
         return "pending"
       }
     }
-    this.emptyReads.delete(entry.pid)
+    this.emptySince.delete(entry.pid)
     const prefix = `${JOB_MARKER_VARIABLE}=`
     const value = environ?.find((item) => item.startsWith(prefix))?.slice(prefix.length)
     const read = { startTime: entry.startTime, value }
@@ -72,10 +81,10 @@ export class MarkerCache {
 
   /** Forgets processes that are not in `table` (a whole table), so that the cache stays as big as the system. */
   prune(table: ReadonlyArray<ProcessEntry>): void {
-    if (this.values.size + this.emptyReads.size <= table.length) return
+    if (this.values.size + this.emptySince.size <= table.length) return
     const present = new Set(table.map((entry) => entry.pid))
     for (const pid of this.values.keys()) if (!present.has(pid)) this.values.delete(pid)
-    for (const pid of this.emptyReads.keys()) if (!present.has(pid)) this.emptyReads.delete(pid)
+    for (const pid of this.emptySince.keys()) if (!present.has(pid)) this.emptySince.delete(pid)
   }
 }
 

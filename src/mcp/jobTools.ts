@@ -8,13 +8,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { StdinMode } from "../domain/JobStatus.js"
-import { cursorFor } from "../internal/Job.js"
 import { JobManager } from "../JobManager.js"
 import * as McpTool from "./McpTool.js"
 import * as Wire from "./wire.js"
-
-/** The cursor before a job's first byte: waiting or reading from it misses nothing the job printed. */
-const startCursor = (jobId: string) => cursorFor(jobId, { stdout: 0, stderr: 0 })
 
 // ---- argument schemas ----
 
@@ -102,7 +98,7 @@ const execute = McpTool.make({
         timeout: input.timeout_s === undefined ? undefined : Duration.millis(input.timeout_s * 1000),
         stdin: input.stdin
       })
-      const base = { id: job.id, status: job.status, pid: job.pid, startedAt: job.startedAt, cursor: startCursor(job.id) }
+      const base = { id: job.id, status: job.status, pid: job.pid, startedAt: job.startedAt, cursor: Wire.startCursor(job.id) }
       if (input.wait_ms === undefined) return base
       const result = yield* withProgress(
         jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true }),
@@ -295,7 +291,7 @@ const restart = McpTool.make({
         status: job.status,
         pid: job.pid,
         startedAt: job.startedAt,
-        cursor: startCursor(job.id)
+        cursor: Wire.startCursor(job.id)
       }))
     )
 })

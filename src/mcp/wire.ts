@@ -8,6 +8,15 @@
 import * as Schema from "effect/Schema"
 import { JobStatus, KillResult } from "../domain/JobStatus.js"
 import * as Views from "../domain/JobViews.js"
+import { cursorFor } from "../internal/Job.js"
+
+/**
+ * The cursor before a job's first byte: waiting or reading from it misses nothing the job printed.
+ *
+ * @since 0.1.0
+ * @category cursors
+ */
+export const startCursor = (jobId: string): string => cursorFor(jobId, { stdout: 0, stderr: 0 })
 
 /**
  * A field whose wire name is not the snake_case of its name, or whose wire form differs (another unit).

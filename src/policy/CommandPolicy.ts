@@ -83,8 +83,8 @@ export class CommandPolicy extends Context.Tag("mcp-background-job/CommandPolicy
   }
 
   /**
-   * The policy as a layer, on the shared parser; a `JobManager` built where it is provided uses it instead
-   * of building its own.
+   * The policy as a layer, on the shared parser; `JobManager.layerWithPolicy` runs jobs under it instead of
+   * the policy its configuration describes.
    *
    * @since 0.1.0
    * @category layers

@@ -227,7 +227,12 @@ describe("JobConfig.validate", () => {
       workingDir: 42 as unknown as string
     })
     assert.strictEqual(config.problems?.length, 6)
-    assert.deepStrictEqual([config.allowedCommands, config.deniedCommands], [[], []])
+    // A pattern that does not compile fails closed: the allowlist entry matches no command, the deny entry every one.
+    assert.deepStrictEqual([config.allowedCommands.length, config.deniedCommands.length], [1, 1])
+    for (const command of ["ls", "(", "rm -rf /"]) {
+      assert.isFalse(config.allowedCommands[0]!.test(command), command)
+      assert.isTrue(config.deniedCommands[0]!.test(command), command)
+    }
   })
 
   it("is where the environment's values end too: the working directory and the shell are checked when read", () => {

@@ -8,7 +8,6 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
 import type { ProcessGuard } from "../../ProcessGuard.js"
 import type { SignalName, SignalTarget } from "../../Spawner.js"
 import { JOB_MARKER_VARIABLE, JobTree, MarkerCache } from "../jobTree.js"
@@ -51,75 +50,74 @@ export interface ProcessTracker {
 }
 
 /** A tracker reporting to `guard`; its once-a-second read runs in the scope while any job is followed. @internal */
-export const makeProcessTracker = (guard: ProcessGuard["Type"]): Effect.Effect<ProcessTracker, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    /** Jobs whose processes may still be alive. */
-    const trees = new Set<JobTree>()
-    const markers = new MarkerCache()
-    const tracking = yield* Effect.makeLatch(false)
+export const makeProcessTracker = Effect.fnUntraced(function*(guard: ProcessGuard["Type"]) {
+  /** Jobs whose processes may still be alive. */
+  const trees = new Set<JobTree>()
+  const markers = new MarkerCache()
+  const tracking = yield* Effect.makeLatch(false)
 
-    const reportEscaped = (tree: JobTree, found: ReadonlyArray<ProcessEntry>) =>
-      Effect.forEach(found, (entry) => guard.watchProcess(tree.pgid, entry), { discard: true })
+  const reportEscaped = (tree: JobTree, found: ReadonlyArray<ProcessEntry>) =>
+    Effect.forEach(found, (entry) => guard.watchProcess(tree.pgid, entry), { discard: true })
 
-    yield* Effect.gen(function*() {
-      yield* tracking.await
-      yield* Effect.sleep(TRACK_INTERVAL)
-      if (trees.size === 0) {
-        yield* tracking.close
-        // A job may have started while the latch closed.
-        if (trees.size > 0) yield* tracking.open
-        return
-      }
-      const table = listProcesses()
-      markers.prune(table)
-      for (const tree of trees) yield* reportEscaped(tree, tree.track(table))
-    }).pipe(Effect.forever, Effect.when(() => procAvailable), Effect.forkScoped)
+  yield* Effect.gen(function*() {
+    yield* tracking.await
+    yield* Effect.sleep(TRACK_INTERVAL)
+    if (trees.size === 0) {
+      yield* tracking.close
+      // A job may have started while the latch closed.
+      if (trees.size > 0) yield* tracking.open
+      return
+    }
+    const table = listProcesses()
+    markers.prune(table)
+    for (const tree of trees) yield* reportEscaped(tree, tree.track(table))
+  }).pipe(Effect.forever, Effect.when(() => procAvailable), Effect.forkScoped)
 
-    const follow: ProcessTracker["follow"] = ({ pgid, shellRunning, startedAfter, token }) =>
-      Effect.gen(function*() {
-        const tree = new JobTree(pgid, token, startedAfter)
-        const followedAt = Date.now()
-        let released = false
-        const release = Effect.suspend(() => {
-          if (released) return Effect.void
-          released = true
-          trees.delete(tree)
-          return guard.release(pgid)
-        })
-        /**
-         * A fresh read of the processes that may be the job's: while the job is young, only the pids handed out
-         * since its shell's; later the whole table. Never a shared older read: a process that just left the
-         * group still shows its old group there.
-         */
-        const freshTable = () => (Date.now() - followedAt < RECENT_PIDS_WINDOW_MS ? listProcesses(pidsSince(pgid)) : listProcesses())
-        /** Records what left the group (by parent links and by marker) and tells the guard; `pending` as in `findMarked`. */
-        const lookForEscaped = Effect.suspend(() => {
-          if (!procAvailable) return Effect.succeed({ table: [] as ReadonlyArray<ProcessEntry>, pending: false })
-          const table = freshTable()
-          const marked = tree.findMarked(table, markers)
-          const found = [...tree.track(table), ...marked.found]
-          return reportEscaped(tree, found).pipe(Effect.as({ table, pending: marked.pending }))
-        })
-        trees.add(tree)
-        yield* tracking.open
-        yield* guard.watchGroup({ pgid, marker: `${JOB_MARKER_VARIABLE}=${token}`, startedAfter })
+  const follow: ProcessTracker["follow"] = ({ pgid, shellRunning, startedAfter, token }) =>
+    Effect.gen(function*() {
+      const tree = new JobTree(pgid, token, startedAfter)
+      const followedAt = Date.now()
+      let released = false
+      const release = Effect.suspend(() => {
+        if (released) return Effect.void
+        released = true
+        trees.delete(tree)
+        return guard.release(pgid)
+      })
+      /**
+       * A fresh read of the processes that may be the job's: while the job is young, only the pids handed out
+       * since its shell's; later the whole table. Never a shared older read: a process that just left the
+       * group still shows its old group there.
+       */
+      const freshTable = () => (Date.now() - followedAt < RECENT_PIDS_WINDOW_MS ? listProcesses(pidsSince(pgid)) : listProcesses())
+      /** Records what left the group (by parent links and by marker) and tells the guard; `pending` as in `findMarked`. */
+      const lookForEscaped = Effect.suspend(() => {
+        if (!procAvailable) return Effect.succeed({ table: [] as ReadonlyArray<ProcessEntry>, pending: false })
+        const table = freshTable()
+        const marked = tree.findMarked(table, markers)
+        const found = [...tree.track(table), ...marked.found]
+        return reportEscaped(tree, found).pipe(Effect.as({ table, pending: marked.pending }))
+      })
+      trees.add(tree)
+      yield* tracking.open
+      yield* guard.watchGroup({ pgid, marker: `${JOB_MARKER_VARIABLE}=${token}`, startedAfter })
 
-        const alive = Effect.gen(function*() {
-          if (released) return false
-          if (yield* shellRunning) return true
-          if (tree.groupAlive() || tree.escapedAlive()) return true
-          const { pending } = yield* lookForEscaped
-          if (pending || tree.escapedAlive()) return true
-          yield* release
-          return false
-        })
-
-        return {
-          signal: (name, target = "group") => Effect.flatMap(lookForEscaped, ({ table }) => Effect.sync(() => tree.signal(name, table, target))),
-          alive,
-          release
-        } satisfies JobProcesses
+      const alive = Effect.gen(function*() {
+        if (released) return false
+        if (yield* shellRunning) return true
+        if (tree.groupAlive() || tree.escapedAlive()) return true
+        const { pending } = yield* lookForEscaped
+        if (pending || tree.escapedAlive()) return true
+        yield* release
+        return false
       })
 
-    return { follow }
-  })
+      return {
+        signal: (name, target = "group") => Effect.flatMap(lookForEscaped, ({ table }) => Effect.sync(() => tree.signal(name, table, target))),
+        alive,
+        release
+      } satisfies JobProcesses
+    })
+
+  return { follow }
+})

@@ -8,7 +8,6 @@
 import type { PlatformError } from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
-import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { StdinMode } from "../../domain/JobStatus.js"
 import { StdinUnavailable } from "../../Spawner.js"
@@ -37,45 +36,44 @@ export interface StdinPipe {
 }
 
 /** A stdin pipe for a job started with `mode`; a background end-of-file is forked in the scope. @internal */
-export const makeStdinPipe = (mode: StdinMode): Effect.Effect<StdinPipe, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const scope = yield* Effect.scope
-    const input = yield* Queue.bounded<Uint8Array>(QUEUED_CHUNKS)
-    let closedReason: string | undefined = mode === "null" ? "it was started with stdin set to null" : undefined
-    const shutdown = (reason: string) =>
-      Effect.sync(() => {
-        closedReason ??= reason
-      }).pipe(Effect.zipRight(Queue.shutdown(input)))
+export const makeStdinPipe = Effect.fnUntraced(function*(mode: StdinMode) {
+  const scope = yield* Effect.scope
+  const input = yield* Queue.bounded<Uint8Array>(QUEUED_CHUNKS)
+  let closedReason: string | undefined = mode === "null" ? "it was started with stdin set to null" : undefined
+  const shutdown = (reason: string) =>
+    Effect.sync(() => {
+      closedReason ??= reason
+    }).pipe(Effect.zipRight(Queue.shutdown(input)))
 
-    const stream: Stream.Stream<Uint8Array, PlatformError> = mode === "null"
-      ? Stream.empty
-      : Stream.fromQueue(input).pipe(
-        Stream.takeWhile((chunk) => chunk !== END_OF_INPUT),
-        Stream.mapConcat((chunk) => [chunk, FLUSH_MARK]),
-        Stream.ensuring(shutdown("the process closed its stdin or has exited"))
+  const stream: Stream.Stream<Uint8Array, PlatformError> = mode === "null"
+    ? Stream.empty
+    : Stream.fromQueue(input).pipe(
+      Stream.takeWhile((chunk) => chunk !== END_OF_INPUT),
+      Stream.mapConcat((chunk) => [chunk, FLUSH_MARK]),
+      Stream.ensuring(shutdown("the process closed its stdin or has exited"))
+    )
+
+  const write = (chunk: Uint8Array) =>
+    chunk.length === 0
+      ? Effect.void
+      : Effect.suspend(() =>
+        closedReason !== undefined
+          ? Effect.fail(new StdinUnavailable({ reason: closedReason }))
+          : Queue.offer(input, chunk).pipe(
+            Effect.asVoid,
+            Effect.onInterrupt(() => Effect.void),
+            Effect.catchAllCause(() => Effect.fail(new StdinUnavailable({ reason: closedReason ?? "stdin is closed" })))
+          )
       )
 
-    const write = (chunk: Uint8Array) =>
-      chunk.length === 0
-        ? Effect.void
-        : Effect.suspend(() =>
-          closedReason !== undefined
-            ? Effect.fail(new StdinUnavailable({ reason: closedReason }))
-            : Queue.offer(input, chunk).pipe(
-              Effect.asVoid,
-              Effect.onInterrupt(() => Effect.void),
-              Effect.catchAllCause(() => Effect.fail(new StdinUnavailable({ reason: closedReason ?? "stdin is closed" })))
-            )
-        )
-
-    // With the queue full (a process not reading), end-of-file is queued in the background.
-    const close = Effect.suspend(() => {
-      if (closedReason !== undefined) return Effect.void
-      closedReason = "its stdin was closed"
-      return Queue.unsafeOffer(input, END_OF_INPUT) ?
-        Effect.void :
-        Queue.offer(input, END_OF_INPUT).pipe(Effect.ignore, Effect.forkIn(scope), Effect.asVoid)
-    })
-
-    return { stream, write, close, isOpen: Effect.sync(() => closedReason === undefined), shutdown } satisfies StdinPipe
+  // With the queue full (a process not reading), end-of-file is queued in the background.
+  const close = Effect.suspend(() => {
+    if (closedReason !== undefined) return Effect.void
+    closedReason = "its stdin was closed"
+    return Queue.unsafeOffer(input, END_OF_INPUT) ?
+      Effect.void :
+      Queue.offer(input, END_OF_INPUT).pipe(Effect.ignore, Effect.forkIn(scope), Effect.asVoid)
   })
+
+  return { stream, write, close, isOpen: Effect.sync(() => closedReason === undefined), shutdown } satisfies StdinPipe
+})
