@@ -74,7 +74,27 @@ const waitFor = (
     const watchesOutput = scanner !== undefined || idleMillis !== undefined
     const unlisten = [job.stateChanged.listen(wake), ...(watchesOutput ? [job.outputArrived.listen(wake)] : [])]
 
-    // One fiber decides, and sleeps until the next wake-up or the moment the deadline or quiet window may pass.
+    // One timer at a time wakes the waiter when the deadline or the quiet window may have passed. The moment only
+    // moves later (activity pushes the quiet window out), so a pending timer is never replaced: when it fires
+    // early, the waiter looks again and sets the next one. Output alone costs no timer.
+    let timerAt = Number.POSITIVE_INFINITY
+    const wakeAt = (at: number, now: number) =>
+      timerAt <= at ?
+        Effect.void :
+        Effect.sync(() => {
+          timerAt = at
+        }).pipe(
+          Effect.zipRight(
+            Effect.sleep(Duration.millis(at - now)).pipe(
+              Effect.zipRight(Effect.sync(() => {
+                timerAt = Number.POSITIVE_INFINITY
+                wake()
+              })),
+              Effect.forkScoped
+            )
+          )
+        )
+
     const decide = Effect.gen(function*() {
       while (true) {
         const matched = scanner?.scan()
@@ -88,10 +108,10 @@ const waitFor = (
         }
         if (now >= deadline) return ["timeout", undefined] as const
         if (idleMillis !== undefined && now - lastActivity >= idleMillis) return ["idle", undefined] as const
-        const at = idleMillis === undefined ? deadline : Math.min(deadline, lastActivity + idleMillis)
-        yield* Queue.take(wakeups).pipe(Effect.timeoutOption(Duration.millis(at - now)))
+        yield* wakeAt(idleMillis === undefined ? deadline : Math.min(deadline, lastActivity + idleMillis), now)
+        yield* Queue.take(wakeups)
       }
     })
 
-    return yield* decide.pipe(Effect.ensuring(Effect.sync(() => unlisten.forEach((remove) => remove()))))
+    return yield* decide.pipe(Effect.scoped, Effect.ensuring(Effect.sync(() => unlisten.forEach((remove) => remove()))))
   })
