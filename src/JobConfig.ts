@@ -28,6 +28,7 @@ import {
   type Setting,
   type SettingName
 } from "./internal/settings.js"
+import { MAX_RESULT_BUDGET } from "./internal/jobArguments.js"
 import { unsupportedPolicyShell } from "./policy/CommandPolicy.js"
 import { parseNameList } from "./policy/NamePattern.js"
 import type { ResourceLimits } from "./policy/ResourceLimits.js"
@@ -45,6 +46,8 @@ export class JobConfig extends Data.Class<{
   readonly maxJobs: number
   /** Bytes of output kept per job, stdout and stderr together; the oldest bytes go first. */
   readonly maxOutputSize: number
+  /** Bytes of output text one result may carry (stdout and stderr together); a call's `maxBytes` overrides it. */
+  readonly maxResultSize: number
   /** Default time limit of a job; `None` means no limit. */
   readonly jobTimeout: Option.Option<Duration.Duration>
   /** How long a finished job stays readable before it is removed. */
@@ -105,6 +108,7 @@ export class JobConfig extends Data.Class<{
     const config = {
       maxJobs: input.maxJobs ?? settings.maxJobs.default,
       maxOutputSize: input.maxOutputSize ?? settings.maxOutputSize.default,
+      maxResultSize: input.maxResultSize ?? settings.maxResultSize.default,
       jobTimeout: Option.fromNullable(input.jobTimeout ?? settings.jobTimeout.default).pipe(
         Option.flatMap((value) => decode(settings.jobTimeout, value))
       ),
@@ -147,6 +151,9 @@ export class JobConfig extends Data.Class<{
       ...(config.problems ?? []),
       positive(settings.maxJobs, config.maxJobs),
       positive(settings.maxOutputSize, config.maxOutputSize, EXPECTED_BYTES),
+      isInRange(config.maxResultSize, { min: MIN_RESULT_SIZE, max: MAX_RESULT_BUDGET, integer: true }) ?
+        undefined :
+        invalidValue(settings.maxResultSize, config.maxResultSize, RESULT_SIZE_EXPECTED),
       isDirectory(config.workingDir) ? undefined : invalidValue(settings.workingDir, config.workingDir),
       limit(settings.limitFileSize, config.limits.fileSize, EXPECTED_BYTES),
       limit(settings.limitOpenFiles, config.limits.openFiles),
@@ -176,6 +183,8 @@ export class JobConfig extends Data.Class<{
 export interface JobConfigInput {
   readonly maxJobs?: number | undefined
   readonly maxOutputSize?: number | undefined
+  /** Bytes, 1024 to 1048576. */
+  readonly maxResultSize?: number | undefined
   readonly jobTimeout?: Duration.DurationInput | null | undefined
   readonly cleanupInterval?: Duration.DurationInput | undefined
   readonly workingDir?: string | undefined
@@ -214,6 +223,9 @@ export interface ValidateOptions {
 /** What a value given in code must be, where the variable's text form (`expected`) would mislead. */
 const DURATION_EXPECTED = "a duration that is not negative, such as \"5 seconds\", a number of milliseconds or a Duration"
 const PATTERN_EXPECTED = "a regular expression (a RegExp or its source) such as ^npm "
+
+const MIN_RESULT_SIZE = 1024
+const RESULT_SIZE_EXPECTED = "a size in bytes from 1KB to 1MB such as 32KB or 65536"
 
 const MATCHES_NOTHING = /(?!)/
 const MATCHES_EVERYTHING = /(?:)/
@@ -263,6 +275,15 @@ export const settings = {
     default: 10 * 1024 * 1024,
     defaultText: "10MB",
     parse: parseByteSize
+  } satisfies Setting<number>,
+  maxResultSize: {
+    env: "MCP_BG_MAX_RESULT_SIZE",
+    flag: "--max-result-size",
+    expected: RESULT_SIZE_EXPECTED,
+    help: "output text one tool result may carry, stdout and stderr together; longer output is paged or shown as head and tail",
+    default: 32 * 1024,
+    defaultText: "32KB",
+    parse: (raw: string) => parseByteSize(raw).pipe(Option.filter((bytes) => bytes >= MIN_RESULT_SIZE && bytes <= MAX_RESULT_BUDGET))
   } satisfies Setting<number>,
   jobTimeout: {
     env: "MCP_BG_JOB_TIMEOUT",

@@ -32,6 +32,7 @@ import { makeEventHub } from "./internal/EventHub.js"
 import type { Job } from "./internal/Job.js"
 import { makeJobLauncher } from "./internal/JobLauncher.js"
 import {
+  checkContext,
   checkDuration,
   checkEnv,
   checkMaxBytes,
@@ -40,16 +41,15 @@ import {
   inputBytes,
   signalTarget
 } from "./internal/jobArguments.js"
-import { compilePattern, readSince, tail as tailView } from "./internal/JobOutput.js"
+import { compilePattern, readPage, readSince, readTranscript, search, tail as tailView } from "./internal/JobOutput.js"
 import { JobTable } from "./internal/JobTable.js"
 import { awaitJob } from "./internal/JobWait.js"
 import { ownedView } from "./internal/OwnerView.js"
 import { writeInput } from "./internal/stdinWriter.js"
 import { awaitGone, stopJob } from "./internal/Supervisor.js"
-import { toText } from "./internal/TextView.js"
 import { JobConfig } from "./JobConfig.js"
 import * as NodeSpawner from "./NodeSpawner.js"
-import type { Position } from "./OutputBuffer.js"
+import type { Position, StreamName } from "./OutputBuffer.js"
 import { CommandPolicy, type CommandPolicyService } from "./policy/CommandPolicy.js"
 import { resolveWorkingDirectory } from "./policy/WorkingDirectory.js"
 import { Spawner } from "./Spawner.js"
@@ -82,11 +82,15 @@ export interface ExecuteOptions {
  * @category models
  */
 export interface OutputOptions {
-  /** Return only output after this cursor (from an earlier result). */
+  /** Page on from this cursor (from an earlier result); without it, the head and tail of all retained output. */
   readonly cursor?: string | undefined
-  /** Keep only lines matching this pattern. */
+  /** Only lines matching this pattern (paged like a cursor read, from the cursor or the oldest retained output). */
   readonly filter?: string | RegExp | undefined
-  /** Keep only the newest text up to this many bytes. */
+  /** Lines before and after each `filter` match, 0 to 100 (default 0). */
+  readonly context?: number | undefined
+  /** Only this stream (without a cursor or filter: a resource's view). */
+  readonly stream?: StreamName | undefined
+  /** The result budget for this call, 1 byte to 1 MiB; default the configured `maxResultSize`. */
   readonly maxBytes?: number | undefined
   /** Keep ANSI escape sequences and carriage returns. */
   readonly raw?: boolean | undefined
@@ -143,17 +147,25 @@ export interface JobManagerService {
   readonly execute: (
     options: ExecuteOptions
   ) => Effect.Effect<JobDetails, CommandRejected | JobLimitReached | SpawnFailed | InvalidArgument>
+  /** The configured result budget: bytes of output text one result carries unless a call asks otherwise. */
+  readonly maxResultSize: number
   /** Every job, newest first. */
   readonly list: Effect.Effect<ReadonlyArray<JobSummary>>
   readonly status: (id: string) => Effect.Effect<JobDetails, JobNotFound>
   readonly output: (id: string, options?: OutputOptions) => Effect.Effect<OutputView, JobNotFound | InvalidArgument>
-  /** Both streams as one text, in the order the bytes arrived (what a terminal would have shown). */
-  readonly transcript: (id: string, options?: { readonly raw?: boolean | undefined }) => Effect.Effect<string, JobNotFound>
-  /** The last `lines` lines (1 to 1000) of each stream. */
+  /**
+   * Both streams as one text, in the order the bytes arrived (what a terminal would have shown), within the
+   * result budget (head and tail around a marker line when it does not fit).
+   */
+  readonly transcript: (
+    id: string,
+    options?: { readonly raw?: boolean | undefined; readonly maxBytes?: number | undefined }
+  ) => Effect.Effect<string, JobNotFound | InvalidArgument>
+  /** The last `lines` lines (1 to 1000) of each stream, within the result budget. */
   readonly tail: (
     id: string,
     lines: number,
-    options?: { readonly raw?: boolean | undefined }
+    options?: { readonly raw?: boolean | undefined; readonly maxBytes?: number | undefined }
   ) => Effect.Effect<TailView, JobNotFound | InvalidArgument>
   /** Writes to the job's stdin and returns the output that arrived after the write. */
   readonly interact: (
@@ -260,6 +272,14 @@ const RESTART_GONE_BOUND = Duration.seconds(1)
 
 const START_CURSOR: Position = { stdout: 0, stderr: 0 }
 
+/** The start of one stream's output, the other stream's end: a read from it sees that stream alone. */
+const streamStart = (job: Job, stream: StreamName | undefined): Position =>
+  stream === undefined ?
+    START_CURSOR :
+    stream === "stdout" ?
+    { stdout: 0, stderr: job.buffer.bytesSeen("stderr") } :
+    { stdout: job.buffer.bytesSeen("stdout"), stderr: 0 }
+
 const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolicyService) {
   // Validated to exist: its real path is what a job's cwd is resolved against and checked to lie inside.
   const workingDir = yield* Effect.tryPromise(() => fs.realpath(config.workingDir)).pipe(Effect.orElseSucceed(() => config.workingDir))
@@ -292,20 +312,33 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
 
   const output = Effect.fn("JobManager.output")(function*(id: string, options: OutputOptions = {}) {
     const job = yield* table.lookup(id)
-    const from = yield* positionFor(job, options.cursor, START_CURSOR)
+    const from = yield* positionFor(job, options.cursor, streamStart(job, options.stream))
     const filter = options.filter === undefined ? undefined : yield* compilePattern("filter", options.filter)
-    const maxBytes = yield* checkMaxBytes(options.maxBytes)
-    return readSince(job, from, { raw: options.raw, filter, maxBytes })
+    const context = yield* checkContext(options.context)
+    const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
+    const read = { raw: options.raw, budget }
+    if (filter !== undefined) return search(job, from, { ...read, pattern: filter, context })
+    if (options.cursor !== undefined) return readPage(job, from, read)
+    return { ...readSince(job, from, read), matches: null }
   })
 
-  const transcript = Effect.fn("JobManager.transcript")(function*(id: string, options: { readonly raw?: boolean | undefined } = {}) {
+  const transcript = Effect.fn("JobManager.transcript")(function*(
+    id: string,
+    options: { readonly raw?: boolean | undefined; readonly maxBytes?: number | undefined } = {}
+  ) {
     const job = yield* table.lookup(id)
-    return toText(job.buffer.readInterleaved(), { raw: options.raw })
+    const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
+    return readTranscript(job, START_CURSOR, { raw: options.raw, budget }).stdout
   })
 
-  const tail = Effect.fn("JobManager.tail")(function*(id: string, lines: number, options: { readonly raw?: boolean | undefined } = {}) {
+  const tail = Effect.fn("JobManager.tail")(function*(
+    id: string,
+    lines: number,
+    options: { readonly raw?: boolean | undefined; readonly maxBytes?: number | undefined } = {}
+  ) {
     const job = yield* table.lookup(id)
-    return tailView(job, yield* checkTailLines(lines), options.raw)
+    const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
+    return tailView(job, yield* checkTailLines(lines), { raw: options.raw, budget })
   })
 
   const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
@@ -313,8 +346,8 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     const from = yield* positionFor(job, options.cursor, options.fromStart === true ? START_CURSOR : job.buffer.position)
     const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
     const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_WAIT)
-    const maxBytes = yield* checkMaxBytes(options.maxBytes)
-    return yield* awaitJob(job, from, { timeout, until, maxBytes, raw: options.raw })
+    const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
+    return yield* awaitJob(job, from, { timeout, until, budget, raw: options.raw })
   })
 
   const interact = Effect.fn("JobManager.interact")(function*(id: string, input: string, options: InteractOptions = {}) {
@@ -324,7 +357,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     // With `until` the caller said what ends the reply: a pause before it (a slow answer) does not.
     const idleInput = options.idle ?? (until === undefined ? DEFAULT_INTERACT_IDLE : undefined)
     const idle = idleInput === undefined ? undefined : yield* checkDuration("idle", idleInput)
-    const maxBytes = yield* checkMaxBytes(options.maxBytes)
+    const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
     if (job.status !== "running") return yield* new JobNotRunning({ jobId: id, status: job.status })
     // The reply is what arrives after this point: nothing read before the write belongs to it.
     const mark = job.buffer.position
@@ -333,7 +366,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     yield* writeInput(job, inputBytes(input, options), timeout)
     if (options.eof === true) yield* job.process.closeStdin
     const remaining = Duration.millis(Math.max(0, startedAt + Duration.toMillis(timeout) - (yield* Clock.currentTimeMillis)))
-    return yield* awaitJob(job, mark, { timeout: remaining, until, idle, maxBytes, raw: options.raw })
+    return yield* awaitJob(job, mark, { timeout: remaining, until, idle, budget, raw: options.raw })
   })
 
   const kill = Effect.fn("JobManager.kill")(function*(id: string, options: { readonly signal?: string | undefined } = {}) {
@@ -364,6 +397,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
   })
 
   const manager: JobManagerService = {
+    maxResultSize: config.maxResultSize,
     execute,
     list,
     status,

@@ -48,6 +48,18 @@ const NEWLINE = 0x0a
 const EMPTY = new Uint8Array(0)
 
 /**
+ * A stretch of one stream's retained bytes, starting at stream position `from`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Segment {
+  readonly stream: StreamName
+  readonly from: number
+  readonly bytes: Uint8Array
+}
+
+/**
  * The ring. Runs record which stream each stretch of retained bytes came from; consecutive writes to the
  * same stream share a run, so bookkeeping grows with stream switches, not with writes.
  *
@@ -153,6 +165,80 @@ export class OutputBuffer {
     )
   }
 
+  /** How many retained bytes of both streams come after `from`. */
+  bytesAfter(from: Position): number {
+    return Math.max(0, this.seen[STDOUT] - Math.max(from.stdout, this.dropped[STDOUT])) +
+      Math.max(0, this.seen[STDERR] - Math.max(from.stderr, this.dropped[STDERR]))
+  }
+
+  /**
+   * The oldest `limit` retained bytes after `from`, both streams, in the order they arrived. `from` need not
+   * be a point the two streams reached together: each run is clipped to its own stream's position.
+   */
+  segmentsAfter(from: Position, limit: number): Array<Segment> {
+    const segments: Array<Segment> = []
+    let remaining = limit
+    const first = Math.min(this.firstRunReaching(STDOUT, from.stdout), this.firstRunReaching(STDERR, from.stderr))
+    for (let run = first; run < this.runCount() && remaining > 0; run++) {
+      const index = this.runStream[this.runHead + run]!
+      const [runFrom, runTo] = this.runStreamRange(run)
+      const a = Math.max(runFrom, index === STDOUT ? from.stdout : from.stderr)
+      const b = Math.min(runTo, a + remaining)
+      if (b <= a) continue
+      segments.push(this.segmentOf(run, index, a, b))
+      remaining -= b - a
+    }
+    return segments
+  }
+
+  /** The newest `limit` retained bytes after `from`, both streams, in the order they arrived. */
+  lastSegments(from: Position, limit: number): Array<Segment> {
+    const segments: Array<Segment> = []
+    let remaining = limit
+    for (let run = this.runCount() - 1; run >= 0 && remaining > 0; run--) {
+      const index = this.runStream[this.runHead + run]!
+      const [runFrom, runTo] = this.runStreamRange(run)
+      const lowest = Math.max(runFrom, index === STDOUT ? from.stdout : from.stderr)
+      const a = Math.max(lowest, runTo - remaining)
+      if (runTo <= a) continue
+      segments.push(this.segmentOf(run, index, a, runTo))
+      remaining -= runTo - a
+    }
+    return segments.reverse()
+  }
+
+  /** Newlines in one stream's retained bytes between stream positions `from` and `to`, counted in place. */
+  countNewlines(stream: StreamName, from: number, to: number): number {
+    const index = streamIndex(stream)
+    const lower = Math.max(from, this.dropped[index])
+    const upper = Math.min(to, this.seen[index])
+    if (upper <= lower) return 0
+    let count = 0
+    const size = this.storage.length
+    for (let run = this.firstRunReaching(index, lower); run < this.runCount(); run++) {
+      if (this.runStream[this.runHead + run] !== index) continue
+      const [runFrom, runTo] = this.runStreamRange(run)
+      const a = Math.max(runFrom, lower)
+      const b = Math.min(runTo, upper)
+      if (b <= a) {
+        if (runFrom >= upper) break
+        continue
+      }
+      // The run's bytes are at most two physical stretches of the backing store.
+      let offset = this.combinedOf(run, a)
+      let length = b - a
+      while (length > 0) {
+        const at = offset % size
+        const stretch = Math.min(length, size - at)
+        const view = this.storage.subarray(at, at + stretch)
+        for (let i = view.indexOf(NEWLINE); i >= 0; i = view.indexOf(NEWLINE, i + 1)) count++
+        offset += stretch
+        length -= stretch
+      }
+    }
+    return count
+  }
+
   /**
    * The stream position where the last `lines` lines of a stream begin (a trailing newline does not open
    * a new line). Scans backwards, so the cost follows the size of those lines, not what is retained.
@@ -217,6 +303,12 @@ export class OutputBuffer {
     const stdoutBefore = this.runStdoutBefore[i]!
     const streamBase = this.runStream[i] === STDOUT ? stdoutBefore : this.runStart[i]! - stdoutBefore
     return this.runStart[i]! + (p - streamBase)
+  }
+
+  private segmentOf(run: number, index: StreamIndex, from: number, to: number): Segment {
+    const bytes = new Uint8Array(to - from)
+    this.copyOut(this.combinedOf(run, from), to - from, bytes, 0)
+    return { stream: index === STDOUT ? "stdout" : "stderr", from, bytes }
   }
 
   private readStream(index: StreamIndex, from: number, to: number): Uint8Array {

@@ -49,7 +49,7 @@ const printStreams = (view: { readonly stdout: string; readonly stderr: string }
     out(view.stderr) :
     Effect.zipRight(out(view.stdout), streams === "both" ? err(view.stderr) : Effect.void)
 
-const reportDropped = (view: OutputView) => {
+const reportDropped = (view: Pick<OutputView, "droppedStdoutBytes" | "droppedStderrBytes">) => {
   const dropped = view.droppedStdoutBytes + view.droppedStderrBytes
   return dropped > 0 ?
     err(`[mcp-background-job: ${bytes(dropped)} of output were dropped by the server's output cap before they could be read]\n`) :
@@ -122,6 +122,17 @@ const POLL = Duration.millis(200)
 /** How long the client waits for a stopped job's processes to finish dying before it reports anyway. */
 const END_BOUND = 60_000
 
+/** Prints every page after `cursor` (each byte once); returns the cursor after the last. */
+const printPages = Effect.fnUntraced(function*(conn: Connection, id: string, cursor: string, print: (view: OutputView) => Effect.Effect<void, ClientError>, raw: boolean) {
+  let position = cursor
+  while (true) {
+    const page = yield* conn.call("output", { job_id: id, cursor: position, raw }, Wire.OutputView)
+    yield* print(page)
+    position = page.cursor
+    if (page.remainingBytes === 0) return position
+  }
+})
+
 /**
  * Reads what is left once the job's status is final: a killed job's processes may still be writing
  * while they die. Returns the final status and the cursor after the last byte.
@@ -132,9 +143,7 @@ const drainUntilEnded = Effect.fnUntraced(function*(conn: Connection, id: string
   while (true) {
     // Status first: once it says ended, the output read next is complete.
     const details = yield* conn.call("status", { job_id: id }, Wire.JobDetails)
-    const rest = yield* conn.call("output", { job_id: id, cursor: position, raw }, Wire.OutputView)
-    yield* print(rest)
-    position = rest.cursor
+    position = yield* printPages(conn, id, position, print, raw)
     if (details.endedAt !== null || Date.now() >= deadline) return details
     yield* Effect.sleep(POLL)
   }
@@ -146,8 +155,9 @@ const FOLLOW_SLICE = 30
 const REQUEST_HEADROOM_MS = 30_000
 
 /**
- * Prints a job's output from the start, then new output as it arrives (a `wait` that returns on any new
- * text, with the cursor of the previous read: no byte twice), until the job has ended.
+ * Prints a job's output from the start, then new output as it arrives, until the job has ended. Output is
+ * read in pages with a cursor (no byte twice, none left out); a `wait` that returns on any new text (and
+ * carries almost none itself) says when to read again.
  */
 const follow = Effect.fnUntraced(function*(conn: Connection, id: string, streams: Streams, raw: boolean, asJson: boolean) {
   const print = (view: OutputView) =>
@@ -157,21 +167,19 @@ const follow = Effect.fnUntraced(function*(conn: Connection, id: string, streams
         (view.stdout === "" && view.stderr === "" ? Effect.void : out(JSON.stringify({ stdout: view.stdout, stderr: view.stderr }) + "\n")) :
         printStreams(view, streams)
     )
-  const first = yield* conn.call("output", { job_id: id, raw }, Wire.OutputView)
-  yield* print(first)
-  let cursor = first.cursor
+  let cursor = yield* printPages(conn, id, Wire.startCursor(id), print, raw)
   while (true) {
     const next = yield* conn.call(
       "wait",
-      { job_id: id, cursor, until: "", timeout_s: FOLLOW_SLICE, raw },
+      { job_id: id, cursor, until: "", timeout_s: FOLLOW_SLICE, raw, max_bytes: 1 },
       Wire.WaitResult,
       FOLLOW_SLICE * 1000 + REQUEST_HEADROOM_MS
     )
-    yield* print(next)
-    cursor = next.cursor
+    const before = cursor
+    cursor = yield* printPages(conn, id, cursor, print, raw)
     if (next.status !== "running") break
     // An incomplete character is held back by the server but still matches: do not spin on it.
-    if (next.stdout === "" && next.stderr === "") yield* Effect.sleep(POLL)
+    if (cursor === before) yield* Effect.sleep(POLL)
   }
   return yield* drainUntilEnded(conn, id, cursor, print, raw)
 })
@@ -252,10 +260,12 @@ const logs = Effect.fnUntraced(function*(conn: Connection, command: ParsedComman
     yield* follow(conn, id, streams, raw, flag(command, "json"))
     return ExitCode.ok
   }
-  const view = yield* conn.call("output", { job_id: id, raw }, Wire.OutputView)
-  if (flag(command, "json")) return yield* jsonOf(Wire.OutputView, view).pipe(Effect.as(ExitCode.ok))
-  yield* reportDropped(view)
-  yield* printStreams(view, streams)
+  if (flag(command, "json")) {
+    const view = yield* conn.call("output", { job_id: id, raw }, Wire.OutputView)
+    return yield* jsonOf(Wire.OutputView, view).pipe(Effect.as(ExitCode.ok))
+  }
+  // Every retained byte, page by page: the CLI is read by a person, not paid for by an agent's context.
+  yield* printPages(conn, id, Wire.startCursor(id), (view) => Effect.zipRight(reportDropped(view), printStreams(view, streams)), raw)
   return ExitCode.ok
 })
 

@@ -83,23 +83,44 @@ export const JobDetails = Schema.Struct({
 export interface JobDetails extends Schema.Schema.Type<typeof JobDetails> {}
 
 /**
- * Text read from a job's output, with the cursor to read on from and what the cap dropped on the way.
+ * Text read from a job's output within a result budget, with the cursor to read on from, what the output cap
+ * dropped on the way, and what the budget left out.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OutputText = Schema.Struct({
+  stdout: Schema.String,
+  stderr: Schema.String,
+  cursor: Schema.String.annotations({ description: "Pass back as cursor to read on after this result." }),
+  truncated: Schema.Boolean.annotations({ description: "True when output was dropped by the output cap or left out by the result budget." }),
+  droppedStdoutBytes: Schema.Number,
+  droppedStderrBytes: Schema.Number,
+  /** Bytes left out between the head and the tail of a result that did not fit its budget. */
+  omittedBytes: Schema.Number,
+  omittedLines: Schema.Number,
+  /** Where the left-out bytes start: `output` with this cursor pages through them. */
+  omittedCursor: Schema.NullOr(Schema.String),
+  /** Bytes still retained after `cursor` (a page of `output` that did not reach the end). */
+  remainingBytes: Schema.Number
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface OutputText extends Schema.Schema.Type<typeof OutputText> {}
+
+/**
+ * What `output` returns: a page after a cursor, a head and tail summary, or search results.
  *
  * @since 0.1.0
  * @category schemas
  */
 export const OutputView = Schema.Struct({
-  stdout: Schema.String,
-  stderr: Schema.String,
-  cursor: Schema.String.annotations({ description: "Pass back as cursor to read only what comes after." }),
-  truncated: Schema.Boolean.annotations({ description: "True when bytes were dropped by the output cap or omitted by max_bytes." }),
-  droppedStdoutBytes: Schema.Number.annotations({
-    description: "Bytes of stdout after the given cursor that the output cap dropped before they could be read."
-  }),
-  droppedStderrBytes: Schema.Number.annotations({
-    description: "Bytes of stderr after the given cursor that the output cap dropped before they could be read."
-  }),
-  omittedBytes: Schema.Number.annotations({ description: "Bytes of text left out to honour max_bytes (the oldest)." })
+  ...OutputText.fields,
+  /** With a filter: matching lines in everything retained after the cursor; otherwise null. */
+  matches: Schema.NullOr(Schema.Number)
 })
 
 /**
@@ -117,7 +138,9 @@ export interface OutputView extends Schema.Schema.Type<typeof OutputView> {}
 export const TailView = Schema.Struct({
   stdout: Schema.String,
   stderr: Schema.String,
-  cursor: Schema.String
+  cursor: Schema.String,
+  /** True when older lines were left out, or a line cut in its middle, to fit the result budget. */
+  truncated: Schema.Boolean
 })
 
 /**
@@ -143,7 +166,7 @@ export const WaitResult = Schema.Struct({
     Schema.OptionFromSelf(Schema.String).annotations({ description: "The line that matched until, or null." }),
     { strict: true, decode: Option.fromNullable, encode: Option.getOrNull }
   ),
-  ...OutputView.fields
+  ...OutputText.fields
 })
 
 /**

@@ -1,27 +1,28 @@
 /**
- * Reading a job's output as text: everything after a position (with the next cursor), the last lines of
- * each stream, and an incremental line scanner for `until` patterns.
+ * Reading a job's output as text within a result budget: pages after a cursor, head and tail summaries,
+ * search results, the last lines of each stream, and an incremental line scanner for `until` patterns.
  *
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
 import { InvalidArgument } from "../domain/errors.js"
-import type { OutputView, TailView } from "../domain/JobViews.js"
+import type { OutputText, OutputView, TailView } from "../domain/JobViews.js"
 import type { Job } from "./Job.js"
 import type { Position, StreamName } from "../OutputBuffer.js"
-import { completeUtf8Length, filterLines, lastLines, toText } from "./TextView.js"
+import { searchPage } from "./OutputSearch.js"
+import { type BudgetedText, newestLinesWithin, readPage as budgetedPage, readSummary } from "./ResultBudget.js"
+import { lastLines, resultCost, toText } from "./TextView.js"
 
 /**
- * How to read: `raw` keeps escape sequences and carriage returns; `filter` keeps matching lines;
- * `maxBytes` keeps only the newest text up to that many bytes.
+ * How to read: `raw` keeps escape sequences, carriage returns and control bytes; `budget` is the most text
+ * (stdout and stderr together) a result may carry.
  *
  * @since 0.1.0
  * @category models
  */
 export interface ReadOptions {
   readonly raw?: boolean | undefined
-  readonly filter?: RegExp | undefined
-  readonly maxBytes?: number | undefined
+  readonly budget: number
 }
 
 /**
@@ -42,75 +43,100 @@ export const compilePattern = (argument: string, pattern: string | RegExp): Eith
   })
 }
 
-/** Keeps the newest `maxBytes` bytes of a text, starting on a character boundary. */
-const keepNewest = (text: string, maxBytes: number): [string, number] => {
-  const bytes = Buffer.from(text, "utf8")
-  if (bytes.length <= maxBytes) return [text, 0]
-  let start = bytes.length - maxBytes
-  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++
-  return [bytes.subarray(start).toString("utf8"), start]
-}
-
-/**
- * The output after `from`, rendered, and the cursor to read on from. While the job runs, a character whose
- * bytes have not all arrived is left for the next read.
- *
- * @since 0.1.0
- * @category views
- */
-export const readSince = (job: Job, from: Position, options: ReadOptions = {}): OutputView => {
-  const slice = job.buffer.readSince(from)
-  const running = !job.outputComplete
-  const stdoutBytes = running ? slice.stdout.subarray(0, completeUtf8Length(slice.stdout)) : slice.stdout
-  const stderrBytes = running ? slice.stderr.subarray(0, completeUtf8Length(slice.stderr)) : slice.stderr
-  const next: Position = {
-    stdout: Math.max(from.stdout, job.buffer.bytesDropped("stdout")) + stdoutBytes.length,
-    stderr: Math.max(from.stderr, job.buffer.bytesDropped("stderr")) + stderrBytes.length
-  }
-  let stdout = toText(stdoutBytes, { raw: options.raw })
-  let stderr = toText(stderrBytes, { raw: options.raw })
-  if (options.filter !== undefined) {
-    stdout = filterLines(stdout, options.filter)
-    stderr = filterLines(stderr, options.filter)
-  }
-  let omittedBytes = 0
-  const max = options.maxBytes
-  if (max !== undefined) {
-    const stdoutLength = Buffer.byteLength(stdout)
-    const stderrLength = Buffer.byteLength(stderr)
-    if (stdoutLength + stderrLength > max) {
-      // Each stream gets half the budget; one that needs less leaves the rest to the other.
-      const stdoutBudget = Math.min(stdoutLength, Math.max(max - stderrLength, Math.ceil(max / 2)))
-      const [keptStdout, cutStdout] = keepNewest(stdout, stdoutBudget)
-      const [keptStderr, cutStderr] = keepNewest(stderr, max - stdoutBudget)
-      stdout = keptStdout
-      stderr = keptStderr
-      omittedBytes = cutStdout + cutStderr
-    }
-  }
+const toView = (job: Job, from: Position, text: BudgetedText): OutputText => {
+  const droppedStdoutBytes = Math.max(0, text.start.stdout - from.stdout)
+  const droppedStderrBytes = Math.max(0, text.start.stderr - from.stderr)
+  const omittedBytes = text.omitted?.bytes ?? 0
   return {
-    stdout,
-    stderr,
-    cursor: job.cursorAt(next),
-    truncated: slice.droppedStdout > 0 || slice.droppedStderr > 0 || omittedBytes > 0,
-    droppedStdoutBytes: slice.droppedStdout,
-    droppedStderrBytes: slice.droppedStderr,
-    omittedBytes
+    stdout: text.stdout,
+    stderr: text.stderr,
+    cursor: job.cursorAt(text.next),
+    truncated: droppedStdoutBytes > 0 || droppedStderrBytes > 0 || omittedBytes > 0 || text.remainingBytes > 0,
+    droppedStdoutBytes,
+    droppedStderrBytes,
+    omittedBytes,
+    omittedLines: text.omitted?.lines ?? 0,
+    omittedCursor: text.omitted === undefined ? null : job.cursorAt(text.omitted.from),
+    remainingBytes: text.remainingBytes
   }
 }
 
 /**
- * The last `lines` lines of each stream.
+ * The next page after `from`: contiguous with the previous page and the next, so pages reassemble the
+ * retained output exactly.
  *
  * @since 0.1.0
  * @category views
  */
-export const tail = (job: Job, lines: number, raw?: boolean): TailView => {
+export const readPage = (job: Job, from: Position, options: ReadOptions): OutputView => ({
+  ...toView(job, from, budgetedPage(job.buffer, from, { ...options, running: !job.outputComplete })),
+  matches: null
+})
+
+/**
+ * Everything after `from` when it fits the budget, else its head and tail with a marker line between them;
+ * the cursor is the end either way.
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const readSince = (job: Job, from: Position, options: ReadOptions): OutputText =>
+  toView(job, from, readSummary(job.buffer, from, { ...options, running: !job.outputComplete, cursorAt: (at) => job.cursorAt(at) }))
+
+/**
+ * Both streams after `from` as one text in the order written, within the budget (head and tail).
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const readTranscript = (job: Job, from: Position, options: ReadOptions): OutputText =>
+  toView(
+    job,
+    from,
+    readSummary(job.buffer, from, { ...options, interleave: true, running: !job.outputComplete, cursorAt: (at) => job.cursorAt(at) })
+  )
+
+/**
+ * The lines after `from` that match `pattern`, with `context` lines around each, paged within the budget.
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const search = (
+  job: Job,
+  from: Position,
+  options: ReadOptions & { readonly pattern: { readonly test: (line: string) => boolean }; readonly context: number }
+): OutputView => {
+  const page = searchPage(job.buffer, from, { ...options, running: !job.outputComplete })
+  return { ...toView(job, from, page), matches: page.matches }
+}
+
+/**
+ * The last `lines` lines of each stream, within the budget: older lines go first, and a line too long for
+ * the budget alone is cut in its middle.
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const tail = (job: Job, lines: number, options: ReadOptions): TailView => {
   const read = (stream: StreamName) => {
     const bytes = job.buffer.read(stream, job.buffer.tailStart(stream, lines), Infinity)
-    return lastLines(toText(bytes, { raw }), lines)
+    return lastLines(toText(bytes, { raw: options.raw }), lines)
   }
-  return { stdout: read("stdout"), stderr: read("stderr"), cursor: job.cursorAt(job.buffer.position) }
+  const stdout = read("stdout")
+  const stderr = read("stderr")
+  const stdoutCost = resultCost(stdout)
+  const stderrCost = resultCost(stderr)
+  const cursor = job.cursorAt(job.buffer.position)
+  if (stdoutCost + stderrCost <= options.budget) return { stdout, stderr, cursor, truncated: false }
+  // Each stream gets half the budget; one that needs less leaves the rest to the other.
+  const stdoutBudget = Math.min(stdoutCost, Math.max(options.budget - stderrCost, Math.ceil(options.budget / 2)))
+  return {
+    stdout: newestLinesWithin(stdout, stdoutBudget).text,
+    stderr: newestLinesWithin(stderr, options.budget - stdoutBudget).text,
+    cursor,
+    truncated: true
+  }
 }
 
 /** A partial line longer than this is only checked on its last part, so a flood without newlines stays cheap. */

@@ -26,7 +26,8 @@ export interface WaitBounds {
   readonly until?: RegExp | undefined
   /** Return once no output arrived for this long. */
   readonly idle?: Duration.Duration | undefined
-  readonly maxBytes?: number | undefined
+  /** The result budget of the output returned. */
+  readonly budget: number
   readonly raw?: boolean | undefined
 }
 
@@ -40,7 +41,7 @@ const totalSeen = (job: Job) => job.buffer.bytesSeen("stdout") + job.buffer.byte
 export const awaitJob = Effect.fnUntraced(function*(job: Job, from: Position, bounds: WaitBounds) {
   const scanner = bounds.until === undefined ? undefined : new LineScanner(job, from, bounds.until, bounds.raw)
   const [reason, matchedLine] = yield* waitFor(job, scanner, bounds)
-  const view = readSince(job, from, { raw: bounds.raw, maxBytes: bounds.maxBytes })
+  const view = readSince(job, from, { raw: bounds.raw, budget: bounds.budget })
   return {
     ...view,
     status: job.status,

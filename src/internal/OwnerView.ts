@@ -38,6 +38,7 @@ export const ownedView = (
       })
     })
   const view: JobManagerService = {
+    maxResultSize: manager.maxResultSize,
     execute: (options) =>
       permitted ?
         manager.execute({ ...options, owner }) :

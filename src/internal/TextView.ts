@@ -1,6 +1,7 @@
 /**
  * Text views of captured bytes: UTF-8 with replacement characters, CRLF as LF, and each line as a
- * terminal would show it after carriage returns (progress bars), with ANSI escape sequences removed.
+ * terminal would show it after carriage returns (progress bars), with ANSI escape sequences removed and
+ * runs of other control bytes (binary output) shown as a short marker such as `⟨4096 × NUL⟩`.
  *
  * @since 0.1.0
  */
@@ -26,7 +27,55 @@ const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true })
  */
 export const toText = (bytes: Uint8Array, options?: TextOptions): string => {
   const text = decoder.decode(bytes)
-  return options?.raw === true ? text : renderTerminalText(text)
+  return options?.raw === true ? text : markControlRuns(renderTerminalText(text))
+}
+
+/** Control characters other than tab and newline; what is left of them once the terminal rendering is done. */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/
+const CONTROL_RUN = /[\x00-\x08\x0b-\x1f\x7f]+/g
+
+const CONTROL_NAMES = [
+  "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR", "SO", "SI",
+  "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US"
+]
+
+const controlName = (code: number): string => code === 0x7f ? "DEL" : CONTROL_NAMES[code]!
+
+/**
+ * Replaces each run of control characters (binary output: NUL padding, stray escapes) with one short
+ * marker, `⟨4096 × NUL⟩` for a run of one kind, `⟨37 control bytes⟩` for a mix, so that binary output
+ * costs a reader a few characters instead of an escape sequence per byte.
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const markControlRuns = (text: string): string =>
+  CONTROL.test(text) ?
+    text.replace(CONTROL_RUN, (run) => {
+      const code = run.charCodeAt(0)
+      for (let i = 1; i < run.length; i++) {
+        if (run.charCodeAt(i) !== code) return `⟨${run.length} control bytes⟩`
+      }
+      return run.length === 1 ? `⟨${controlName(code)}⟩` : `⟨${run.length} × ${controlName(code)}⟩`
+    }) :
+    text
+
+/**
+ * What a text costs in a result: its UTF-8 bytes, plus the escape JSON needs for a control character
+ * (`\u0000` is six bytes for one), so that raw binary output cannot make a result larger than its budget.
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const resultCost = (text: string): number => {
+  const bytes = Buffer.byteLength(text)
+  if (!CONTROL.test(text)) return bytes
+  let controls = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0x7f) controls++
+  }
+  return bytes + 5 * controls
 }
 
 /**

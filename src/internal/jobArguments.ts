@@ -40,11 +40,31 @@ export const checkDuration = (argument: string, input: Duration.DurationInput): 
       onSome: Either.right
     })
 
-/** A byte budget for text: a positive whole number, or none. @internal */
-export const checkMaxBytes = (maxBytes: number | undefined): Either.Either<number | undefined, InvalidArgument> =>
-  maxBytes === undefined || (Number.isSafeInteger(maxBytes) && maxBytes >= 1) ?
+/**
+ * The largest result budget one call may ask for: a JSON-RPC message must stay far below the 10 MiB an SDK
+ * client accepts, and a result carries its text twice (structured and as JSON text).
+ *
+ * @internal
+ */
+export const MAX_RESULT_BUDGET = 1024 * 1024
+
+/** A call's result budget: 1 byte to 1 MiB, or the configured one. @internal */
+export const checkMaxBytes = (maxBytes: number | undefined, fallback: number): Either.Either<number, InvalidArgument> =>
+  maxBytes === undefined ?
+    Either.right(fallback) :
+    Number.isSafeInteger(maxBytes) && maxBytes >= 1 && maxBytes <= MAX_RESULT_BUDGET ?
     Either.right(maxBytes) :
-    Either.left(new InvalidArgument({ argument: "max_bytes", reason: `${maxBytes} is not a positive integer.` }))
+    Either.left(
+      new InvalidArgument({ argument: "max_bytes", reason: `${maxBytes} is out of range: pass a whole number of bytes from 1 to ${MAX_RESULT_BUDGET}.` })
+    )
+
+/** Lines of context around each match: 0 to 100. @internal */
+export const checkContext = (lines: number | undefined): Either.Either<number, InvalidArgument> =>
+  lines === undefined ?
+    Either.right(0) :
+    Number.isSafeInteger(lines) && lines >= 0 && lines <= 100 ?
+    Either.right(lines) :
+    Either.left(new InvalidArgument({ argument: "context", reason: `${lines} is out of range: pass a whole number of lines from 0 to 100.` }))
 
 /** How many lines `tail` gives of each stream: 1 to 1000. @internal */
 export const checkTailLines = (lines: number): Either.Either<number, InvalidArgument> =>

@@ -8,7 +8,7 @@ import type { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type { JobManager } from "../JobManager.js"
+import { JobManager } from "../JobManager.js"
 import * as HandlerRuntime from "./handlerRuntime.js"
 import { jobTools } from "./jobTools.js"
 import type * as McpTool from "./McpTool.js"
@@ -39,8 +39,9 @@ export const register = <R = never>(
 ): Effect.Effect<void, never, JobManager | Scope.Scope | R> =>
   Effect.gen(function*() {
     const runtime = yield* HandlerRuntime.make<JobManager | R>()
+    const jobs = yield* JobManager
     server.registerCapabilities({ tools: {}, resources: { subscribe: true, listChanged: true } })
-    registerTools(server, toolTable<JobManager | R>([...jobTools, ...(options.tools ?? [])]), runtime)
+    registerTools(server, toolTable<JobManager | R>([...jobTools, ...(options.tools ?? [])]), runtime, { maxResultSize: jobs.maxResultSize })
     yield* registerResources(server, runtime)
   })
 

@@ -94,6 +94,6 @@ export const readJobResource = (
     const jobs = yield* JobManager
     const text = parsed.view === "output"
       ? yield* jobs.transcript(parsed.jobId)
-      : (yield* jobs.output(parsed.jobId))[parsed.view]
+      : (yield* jobs.output(parsed.jobId, { stream: parsed.view }))[parsed.view]
     return { contents: [{ uri, mimeType: "text/plain", text }] }
   })

@@ -8,6 +8,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { StdinMode } from "../domain/JobStatus.js"
+import { MAX_RESULT_BUDGET } from "../internal/jobArguments.js"
 import { JobManager } from "../JobManager.js"
 import * as McpTool from "./McpTool.js"
 import * as Wire from "./wire.js"
@@ -24,8 +25,8 @@ const rawArg = McpTool.optional(
   "Keep ANSI escape sequences and carriage returns exactly as written (default false: stripped and collapsed)."
 )
 const maxBytesArg = McpTool.optional(
-  McpTool.intBetween(1, 100 * 1024 * 1024, "bytes"),
-  "Return at most this many bytes of text; the newest is kept and omitted_bytes says how much was left out."
+  McpTool.intBetween(1, MAX_RESULT_BUDGET, "bytes"),
+  "Most bytes of output text in this result (default: the server's result size, 32 KiB unless configured)."
 )
 const untilArg = McpTool.optional(
   Schema.String,
@@ -84,7 +85,8 @@ const execute = McpTool.make({
         })
       }),
       "pipe (default) keeps stdin open for interact; null gives end-of-file, so a program that asks a question does not hang."
-    )
+    ),
+    max_bytes: maxBytesArg
   }),
   output: Wire.Started,
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
@@ -101,7 +103,7 @@ const execute = McpTool.make({
       const base = { id: job.id, status: job.status, pid: job.pid, startedAt: job.startedAt, cursor: Wire.startCursor(job.id) }
       if (input.wait_ms === undefined) return base
       const result = yield* withProgress(
-        jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true }),
+        jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true, maxBytes: input.max_bytes }),
         context,
         (elapsed) => `waiting for job ${job.id} to end: ${elapsed}s`
       )
@@ -112,7 +114,9 @@ const execute = McpTool.make({
         stdout: result.stdout,
         stderr: result.stderr,
         cursor: result.cursor,
-        truncated: result.truncated
+        truncated: result.truncated,
+        omittedBytes: result.omittedBytes,
+        omittedCursor: result.omittedCursor
       }
     })
 })
@@ -154,6 +158,7 @@ const output = McpTool.make({
       Schema.String,
       "A JavaScript regular expression: only lines matching it are returned, e.g. \"error|FAIL\"."
     ),
+    context: McpTool.optional(McpTool.intBetween(0, 100, "lines"), "Lines shown before and after each filter match, as grep -C."),
     max_bytes: maxBytesArg,
     raw: rawArg
   }),
@@ -161,7 +166,13 @@ const output = McpTool.make({
   annotations: { readOnlyHint: true, openWorldHint: false },
   handler: (input) =>
     Effect.flatMap(JobManager, (jobs) =>
-      jobs.output(input.job_id, { cursor: input.cursor, filter: input.filter, maxBytes: input.max_bytes, raw: input.raw }))
+      jobs.output(input.job_id, {
+        cursor: input.cursor,
+        filter: input.filter,
+        context: input.context,
+        maxBytes: input.max_bytes,
+        raw: input.raw
+      }))
 })
 
 const tail = McpTool.make({
@@ -173,11 +184,12 @@ const tail = McpTool.make({
   input: Schema.Struct({
     job_id: JobIdArg,
     lines: McpTool.optional(McpTool.intBetween(1, 1000, "lines"), "How many lines of each stream, 1 to 1000 (default 50)."),
+    max_bytes: maxBytesArg,
     raw: rawArg
   }),
   output: Wire.TailView,
   annotations: { readOnlyHint: true, openWorldHint: false },
-  handler: (input) => Effect.flatMap(JobManager, (jobs) => jobs.tail(input.job_id, input.lines ?? 50, { raw: input.raw }))
+  handler: (input) => Effect.flatMap(JobManager, (jobs) => jobs.tail(input.job_id, input.lines ?? 50, { raw: input.raw, maxBytes: input.max_bytes }))
 })
 
 const interact = McpTool.make({

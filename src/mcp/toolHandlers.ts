@@ -20,6 +20,17 @@ import type { HandlerRuntime } from "./handlerRuntime.js"
 import type * as McpTool from "./McpTool.js"
 
 /**
+ * Where Claude Code looks for the largest result text a tool may return (`_meta` of the tool definition).
+ *
+ * @since 0.1.0
+ * @category tools
+ */
+export const MAX_RESULT_SIZE_META = "anthropic/maxResultSizeChars"
+
+/** Room in a result's text for what is not output: status fields, cursors, notices. */
+const RESULT_OVERHEAD = 8 * 1024
+
+/**
  * The tools by name; a later tool of the same name replaces an earlier one (an application may replace a
  * job tool).
  *
@@ -61,9 +72,14 @@ export const toolContext = (
 export const registerTools = <R>(
   server: Server,
   tools: ReadonlyMap<string, McpTool.Any<R>>,
-  runtime: HandlerRuntime<R>
+  runtime: HandlerRuntime<R>,
+  options: { readonly maxResultSize: number }
 ): void => {
-  server.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: Array.from(tools.values(), (tool) => tool.definition) }))
+  // Claude Code keeps a result whose text is under this size in the conversation (it writes a larger one to a
+  // file). A result's text is its JSON: output with its escapes, plus the other fields and notices.
+  const meta = { [MAX_RESULT_SIZE_META]: 2 * options.maxResultSize + RESULT_OVERHEAD }
+  const definitions = Array.from(tools.values(), (tool) => ({ ...tool.definition, _meta: { ...tool.definition._meta, ...meta } }))
+  server.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: definitions }))
 
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
     const tool = tools.get(request.params.name)

@@ -150,7 +150,9 @@ export const Started = wireStruct({
   exitCode: optional(Schema.NullOr(Schema.Number)),
   stdout: optional(Schema.String),
   stderr: optional(Schema.String),
-  truncated: optional(Schema.Boolean)
+  truncated: optional(Schema.Boolean),
+  omittedBytes: optional(Schema.Number),
+  omittedCursor: optional(Schema.NullOr(Schema.String))
 }, jobNames)
 
 /**

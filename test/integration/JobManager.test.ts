@@ -163,7 +163,9 @@ describe("JobManager with real processes", () => {
       const jobs = yield* JobManager
       const job = yield* jobs.execute({ command: "seq 1 300000" })
       yield* finished(job.id, "20 seconds")
-      const output = yield* jobs.output(job.id)
+      // A budget as large as the cap: everything retained in one result.
+      const output = yield* jobs.output(job.id, { maxBytes: 64 * 1024 })
+      assert.isFalse(output.omittedBytes > 0)
       assert.isAtMost(Buffer.byteLength(output.stdout), 64 * 1024)
       assert.isTrue(output.stdout.endsWith("299999\n300000\n"))
       const total = (yield* jobs.status(job.id)).stdoutBytes

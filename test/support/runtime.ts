@@ -65,3 +65,20 @@ export const executeToEnd = Effect.fnUntraced(function*(options: ExecuteOptions)
   if (Either.isRight(result)) yield* jobs.wait(result.right.id, { timeout: "20 seconds" })
   return result
 })
+
+/** Every retained byte of a job's output as text, read page by page with a cursor from the start. */
+export const readAllOutput = Effect.fnUntraced(function*(id: string, options: { readonly maxBytes?: number } = {}) {
+  const jobs = yield* JobManager
+  let cursor = `${id.slice(0, 8)}:0:0`
+  let stdout = ""
+  let stderr = ""
+  let pages = 0
+  while (true) {
+    const page = yield* jobs.output(id, { cursor, ...options })
+    stdout += page.stdout
+    stderr += page.stderr
+    cursor = page.cursor
+    pages++
+    if (page.remainingBytes === 0) return { stdout, stderr, cursor, pages }
+  }
+})

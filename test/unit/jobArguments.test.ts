@@ -31,10 +31,12 @@ describe("job arguments", () => {
   })
 
   it("max_bytes and tail lines within their ranges", () => {
-    assert.deepStrictEqual(checkMaxBytes(undefined), Either.right(undefined))
-    assert.deepStrictEqual(checkMaxBytes(1), Either.right(1))
-    assert.include(reason(checkMaxBytes(0)), "not a positive integer")
-    assert.include(reason(checkMaxBytes(1.5)), "not a positive integer")
+    assert.deepStrictEqual(checkMaxBytes(undefined, 32768), Either.right(32768))
+    assert.deepStrictEqual(checkMaxBytes(1, 32768), Either.right(1))
+    assert.deepStrictEqual(checkMaxBytes(1024 * 1024, 32768), Either.right(1024 * 1024))
+    assert.include(reason(checkMaxBytes(0, 32768)), "from 1 to 1048576")
+    assert.include(reason(checkMaxBytes(1.5, 32768)), "from 1 to 1048576")
+    assert.include(reason(checkMaxBytes(1024 * 1024 + 1, 32768)), "from 1 to 1048576")
     assert.deepStrictEqual(checkTailLines(1000), Either.right(1000))
     assert.include(reason(checkTailLines(1001)), "from 1 to 1000")
   })

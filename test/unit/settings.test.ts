@@ -164,7 +164,7 @@ describe("the settings tables", () => {
       assert.deepStrictEqual(setting.parse(setting.defaultText), Option.some(setting.default), setting.env)
       checked++
     }
-    assert.strictEqual(checked, 12)
+    assert.strictEqual(checked, 13)
   })
 
   it("give every described default the value that means it: none, empty or unset", () => {

@@ -9,7 +9,7 @@ import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { JobManager } from "../../../src/JobManager.js"
-import { liveJobs } from "../../support/runtime.js"
+import { liveJobs, readAllOutput } from "../../support/runtime.js"
 
 const TEN_MB = 10 * 1024 * 1024
 
@@ -95,6 +95,6 @@ describe("stdin", () => {
       expected += big + "\n"
       const result = yield* jobs.wait(job.id, { timeout: "30 seconds" })
       assert.strictEqual(result.status, "completed")
-      assert.strictEqual((yield* jobs.output(job.id)).stdout, expected)
+      assert.strictEqual((yield* readAllOutput(job.id)).stdout, expected)
     }).pipe(Effect.provide(stdinJobs)))
 })

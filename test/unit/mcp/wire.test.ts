@@ -64,7 +64,10 @@ describe("wire schemas", () => {
       truncated: false,
       droppedStdoutBytes: 0,
       droppedStderrBytes: 0,
-      omittedBytes: 0
+      omittedBytes: 0,
+      omittedLines: 0,
+      omittedCursor: null,
+      remainingBytes: 0
     } as const
     assert.strictEqual(Schema.encodeSync(Wire.WaitResult)({ ...base, matchedLine: Option.some("ready") }).matched_line, "ready")
     assert.strictEqual(Schema.encodeSync(Wire.WaitResult)({ ...base, matchedLine: Option.none() }).matched_line, null)

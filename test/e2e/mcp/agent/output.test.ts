@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest"
 import { connectForBlock, type Harness, nodeScript, transports } from "../../../support/agentHarness.js"
 import { uniqueMarker } from "../../../support/processes.js"
 import type { Structured } from "../../../support/toolResults.js"
+import { startCursor } from "../../../../src/mcp/wire.js"
 
 const LINES = 10_000
 
@@ -15,21 +16,23 @@ const printer = (batch: number, pauseMs: number) =>
   `process.stdout.write(out); process.stderr.write(err); if (i < ${LINES}) setTimeout(step, ${pauseMs}) }; step()`
 
 /**
- * Reads a job to its end with consecutive cursor calls — `output` and `wait` in turn — and checks each piece
+ * Reads a job to its end with consecutive cursor calls from its start — `output` pages and `wait` in turn (with
+ * a budget that holds all of it, so that its result is one contiguous piece too) — and checks each piece
  * against the expected text at the position it claims, counting the bytes reported dropped.
  */
 const readToEnd = async (harness: Harness, id: string, expected: { stdout: string; stderr: string }) => {
   const offset = { stdout: 0, stderr: 0 }
   const dropped = { stdout: 0, stderr: 0 }
-  let cursor: string | undefined
+  let cursor = startCursor(id)
   let calls = 0
   let ended = false
   while (true) {
     calls++
-    const args: Record<string, unknown> = { job_id: id, raw: true, ...(cursor === undefined ? {} : { cursor }) }
+    const args: Record<string, unknown> = { job_id: id, raw: true, cursor }
     const result: Structured = calls % 2 === 0 ?
-      await harness.call("wait", { ...args, timeout_s: 0.2 }) :
+      await harness.call("wait", { ...args, timeout_s: 0.2, max_bytes: 1024 * 1024 }) :
       await harness.call("output", args)
+    expect(result.omitted_bytes).toBe(0)
     for (const stream of ["stdout", "stderr"] as const) {
       const skipped = result[`dropped_${stream}_bytes`] as number
       dropped[stream] += skipped
@@ -38,7 +41,7 @@ const readToEnd = async (harness: Harness, id: string, expected: { stdout: strin
       expect(text).toBe(expected[stream].slice(offset[stream], offset[stream] + text.length))
       offset[stream] += text.length
     }
-    expect(result.truncated).toBe(result.dropped_stdout_bytes !== 0 || result.dropped_stderr_bytes !== 0)
+    expect(result.truncated).toBe(result.dropped_stdout_bytes !== 0 || result.dropped_stderr_bytes !== 0 || result.remaining_bytes !== 0)
     cursor = result.cursor as string
     const empty = result.stdout === "" && result.stderr === ""
     if (ended && empty) break
