@@ -40,9 +40,10 @@ import {
   inputBytes,
   signalTarget
 } from "./internal/jobArguments.js"
-import { compilePattern, readSince, tail as tailView } from "./internal/JobOutput.js"
+import { readSince, tail as tailView } from "./internal/JobOutput.js"
 import { JobTable } from "./internal/JobTable.js"
 import { awaitJob } from "./internal/JobWait.js"
+import { compileLinePattern } from "./internal/LinePattern.js"
 import { ownedView } from "./internal/OwnerView.js"
 import { writeInput } from "./internal/stdinWriter.js"
 import { awaitGone, stopJob } from "./internal/Supervisor.js"
@@ -84,7 +85,7 @@ export interface ExecuteOptions {
 export interface OutputOptions {
   /** Return only output after this cursor (from an earlier result). */
   readonly cursor?: string | undefined
-  /** Keep only lines matching this pattern. */
+  /** Keep only lines matching this pattern (a string is RE2 syntax, linear time; a `RegExp` runs as written). */
   readonly filter?: string | RegExp | undefined
   /** Keep only the newest text up to this many bytes. */
   readonly maxBytes?: number | undefined
@@ -101,7 +102,7 @@ export interface OutputOptions {
 export interface WaitOptions {
   /** Longest wait; default 30 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Return as soon as a line of new output matches this pattern. */
+  /** Return as soon as a line of new output matches this pattern (a string is RE2 syntax; see `filter`). */
   readonly until?: string | RegExp | undefined
   /** New output is what comes after this cursor; default: what arrives after the call. */
   readonly cursor?: string | undefined
@@ -118,7 +119,7 @@ export interface WaitOptions {
  * @category models
  */
 export interface InteractOptions {
-  /** Return as soon as the reply matches this pattern. */
+  /** Return as soon as the reply matches this pattern (a string is RE2 syntax; see `filter`). */
   readonly until?: string | RegExp | undefined
   /** Longest wait for the reply; default 5 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
@@ -293,7 +294,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
   const output = Effect.fn("JobManager.output")(function*(id: string, options: OutputOptions = {}) {
     const job = yield* table.lookup(id)
     const from = yield* positionFor(job, options.cursor, START_CURSOR)
-    const filter = options.filter === undefined ? undefined : yield* compilePattern("filter", options.filter)
+    const filter = options.filter === undefined ? undefined : yield* compileLinePattern("filter", options.filter)
     const maxBytes = yield* checkMaxBytes(options.maxBytes)
     return readSince(job, from, { raw: options.raw, filter, maxBytes })
   })
@@ -311,7 +312,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
   const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
     const job = yield* table.lookup(id)
     const from = yield* positionFor(job, options.cursor, options.fromStart === true ? START_CURSOR : job.buffer.position)
-    const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
+    const until = options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
     const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_WAIT)
     const maxBytes = yield* checkMaxBytes(options.maxBytes)
     return yield* awaitJob(job, from, { timeout, until, maxBytes, raw: options.raw })
@@ -319,7 +320,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
 
   const interact = Effect.fn("JobManager.interact")(function*(id: string, input: string, options: InteractOptions = {}) {
     const job = yield* table.lookup(id)
-    const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
+    const until = options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
     const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_INTERACT_TIMEOUT)
     // With `until` the caller said what ends the reply: a pause before it (a slow answer) does not.
     const idleInput = options.idle ?? (until === undefined ? DEFAULT_INTERACT_IDLE : undefined)

@@ -4,10 +4,9 @@
  *
  * @since 0.1.0
  */
-import * as Either from "effect/Either"
-import { InvalidArgument } from "../domain/errors.js"
 import type { OutputView, TailView } from "../domain/JobViews.js"
 import type { Job } from "./Job.js"
+import type { LinePattern } from "./LinePattern.js"
 import type { Position, StreamName } from "../OutputBuffer.js"
 import { completeUtf8Length, filterLines, lastLines, toText } from "./TextView.js"
 
@@ -20,26 +19,8 @@ import { completeUtf8Length, filterLines, lastLines, toText } from "./TextView.j
  */
 export interface ReadOptions {
   readonly raw?: boolean | undefined
-  readonly filter?: RegExp | undefined
+  readonly filter?: LinePattern | undefined
   readonly maxBytes?: number | undefined
-}
-
-/**
- * Compiles a caller's pattern, reporting a bad one as an `InvalidArgument` naming the argument.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const compilePattern = (argument: string, pattern: string | RegExp): Either.Either<RegExp, InvalidArgument> => {
-  if (typeof pattern !== "string") return Either.right(pattern)
-  return Either.try({
-    try: () => new RegExp(pattern),
-    catch: (error) =>
-      new InvalidArgument({
-        argument,
-        reason: `${JSON.stringify(pattern)} is not a valid regular expression (${error instanceof Error ? error.message : String(error)}). Escape special characters such as ( [ + ? with a backslash.`
-      })
-  })
 }
 
 /** Keeps the newest `maxBytes` bytes of a text, starting on a character boundary. */
@@ -129,7 +110,7 @@ export class LineScanner {
   /** How far each stream has been searched for newlines. */
   private readonly searched: Record<StreamName, number>
 
-  constructor(private readonly job: Job, from: Position, private readonly pattern: RegExp, private readonly raw?: boolean) {
+  constructor(private readonly job: Job, from: Position, private readonly pattern: LinePattern, private readonly raw?: boolean) {
     this.lineStart = { stdout: from.stdout, stderr: from.stderr }
     this.searched = { stdout: from.stdout, stderr: from.stderr }
   }
@@ -168,7 +149,6 @@ export class LineScanner {
   }
 
   private test(line: string): boolean {
-    this.pattern.lastIndex = 0
     return this.pattern.test(line)
   }
 }

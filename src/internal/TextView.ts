@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { stripVTControlCharacters } from "node:util"
+import type { LinePattern } from "./LinePattern.js"
 
 /**
  * How to turn bytes into text. `raw` keeps the decoded text exactly as written.
@@ -120,14 +121,11 @@ export const lastLines = (text: string, count: number): string => {
  * @since 0.1.0
  * @category views
  */
-export const filterLines = (text: string, pattern: RegExp): string => {
+export const filterLines = (text: string, pattern: LinePattern): string => {
   if (text.length === 0) return text
   const lines = text.split("\n")
   const trailing = text.endsWith("\n")
   if (trailing) lines.pop()
-  const kept = lines.filter((line) => {
-    pattern.lastIndex = 0
-    return pattern.test(line)
-  })
+  const kept = lines.filter((line) => pattern.test(line))
   return kept.length === 0 ? "" : kept.join("\n") + "\n"
 }

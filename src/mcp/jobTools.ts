@@ -29,7 +29,7 @@ const maxBytesArg = McpTool.optional(
 )
 const untilArg = McpTool.optional(
   Schema.String,
-  "A JavaScript regular expression searched in each new line of output (stdout or stderr), e.g. \"ready|listening on\"."
+  "An RE2 pattern (linear time; no backreferences or lookaround) searched in each new line of output (stdout or stderr), e.g. \"ready|listening on\"."
 )
 
 /** Sends a progress notification every second while `effect` runs, when the client asked for progress. */
@@ -152,7 +152,7 @@ const output = McpTool.make({
     cursor: cursorArg,
     filter: McpTool.optional(
       Schema.String,
-      "A JavaScript regular expression: only lines matching it are returned, e.g. \"error|FAIL\"."
+      "An RE2 pattern (linear time; no backreferences or lookaround): only lines matching it are returned, e.g. \"(?i)error|fail\"."
     ),
     max_bytes: maxBytesArg,
     raw: rawArg
@@ -192,7 +192,7 @@ const interact = McpTool.make({
     input: Schema.String.annotations({ description: "Text to write, e.g. \"print(1+1)\" or \"y\"; a newline is added if it lacks one." }),
     until: McpTool.optional(
       Schema.String,
-      "A JavaScript regular expression: return as soon as a line of the reply matches it, e.g. \"^>>> \" for a Python prompt. " +
+      "An RE2 pattern (linear time; no backreferences or lookaround): return as soon as a line of the reply matches it, e.g. \"^>>> \" for a Python prompt. " +
         "Without it the call returns once the job has been quiet for 500 ms."
     ),
     timeout_ms: McpTool.optional(
