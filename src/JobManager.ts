@@ -46,7 +46,7 @@ import { awaitJob } from "./internal/JobWait.js"
 import { compileLinePattern } from "./internal/LinePattern.js"
 import { ownedView } from "./internal/OwnerView.js"
 import { writeInput } from "./internal/stdinWriter.js"
-import { awaitGone, stopJob } from "./internal/Supervisor.js"
+import { awaitGone, killJob, stopJob } from "./internal/Supervisor.js"
 import { toText } from "./internal/TextView.js"
 import { JobConfig } from "./JobConfig.js"
 import * as NodeSpawner from "./NodeSpawner.js"
@@ -162,7 +162,7 @@ export interface JobManagerService {
     input: string,
     options?: InteractOptions
   ) => Effect.Effect<WaitResult, JobNotFound | JobNotRunning | StdinClosed | InputNotAccepted | InvalidArgument>
-  /** Stops a job (SIGTERM to its group, SIGKILL after the grace period) without waiting; or sends one signal. */
+  /** Stops a job (SIGTERM to its group, SIGKILL after the grace period) without waiting; or sends one signal (SIGKILL stops it as killed). */
   readonly kill: (id: string, options?: { readonly signal?: string | undefined }) => Effect.Effect<KillResult, InvalidArgument>
   /** Waits until the job ends, `until` matches new output, or the timeout passes. */
   readonly wait: (id: string, options?: WaitOptions) => Effect.Effect<WaitResult, JobNotFound | InvalidArgument>
@@ -348,7 +348,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
       yield* Effect.logInfo("job signalled").pipe(Effect.annotateLogs({ job: id, signal }))
       return "signalled" as const
     }
-    const stopped = yield* stopJob(job, "killed", signal === "SIGKILL" ? Duration.zero : config.killGrace)
+    const stopped = yield* (signal === "SIGKILL" ? killJob(job, "killed") : stopJob(job, "killed", config.killGrace))
     yield* Effect.logInfo("job killed").pipe(Effect.annotateLogs({ job: id }))
     return stopped ? "killed" as const : "already_terminated" as const
   })

@@ -226,7 +226,7 @@ const kill = McpTool.make({
     job_id: JobIdArg,
     signal: McpTool.optional(
       Schema.String,
-      "Send just this signal, once, without escalation: SIGINT (Ctrl-C), SIGQUIT and SIGTERM go to the whole job like a terminal's; SIGHUP, SIGUSR1 and others go to the programs the shell started, so the shell does not die of them."
+      "Send just this signal, once, without escalation: SIGINT (Ctrl-C), SIGQUIT, SIGTERM and SIGKILL go to the whole job like a terminal's; SIGHUP, SIGUSR1 and others go to the programs the shell started, so the shell does not die of them."
     )
   }),
   output: Wire.KillAnswer,
