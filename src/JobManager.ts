@@ -41,12 +41,13 @@ import {
   inputBytes,
   signalTarget
 } from "./internal/jobArguments.js"
-import { compilePattern, readPage, readSince, readTranscript, search, tail as tailView } from "./internal/JobOutput.js"
+import { readPage, readSince, readTranscript, search, tail as tailView } from "./internal/JobOutput.js"
 import { JobTable } from "./internal/JobTable.js"
 import { awaitJob } from "./internal/JobWait.js"
+import { compileLinePattern } from "./internal/LinePattern.js"
 import { ownedView } from "./internal/OwnerView.js"
 import { writeInput } from "./internal/stdinWriter.js"
-import { awaitGone, stopJob } from "./internal/Supervisor.js"
+import { awaitGone, killJob, stopJob } from "./internal/Supervisor.js"
 import { JobConfig } from "./JobConfig.js"
 import * as NodeSpawner from "./NodeSpawner.js"
 import type { Position, StreamName } from "./OutputBuffer.js"
@@ -84,7 +85,7 @@ export interface ExecuteOptions {
 export interface OutputOptions {
   /** Page on from this cursor (from an earlier result); without it, the head and tail of all retained output. */
   readonly cursor?: string | undefined
-  /** Only lines matching this pattern (paged like a cursor read, from the cursor or the oldest retained output). */
+  /** Only lines matching this pattern, paged like a cursor read (a string is RE2 syntax, linear time; a `RegExp` runs as written). */
   readonly filter?: string | RegExp | undefined
   /** Lines before and after each `filter` match, 0 to 100 (default 0). */
   readonly context?: number | undefined
@@ -105,7 +106,7 @@ export interface OutputOptions {
 export interface WaitOptions {
   /** Longest wait; default 30 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Return as soon as a line of new output matches this pattern. */
+  /** Return as soon as a line of new output matches this pattern (a string is RE2 syntax; see `filter`). */
   readonly until?: string | RegExp | undefined
   /** New output is what comes after this cursor; default: what arrives after the call. */
   readonly cursor?: string | undefined
@@ -122,7 +123,7 @@ export interface WaitOptions {
  * @category models
  */
 export interface InteractOptions {
-  /** Return as soon as the reply matches this pattern. */
+  /** Return as soon as the reply matches this pattern (a string is RE2 syntax; see `filter`). */
   readonly until?: string | RegExp | undefined
   /** Longest wait for the reply; default 5 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
@@ -173,7 +174,7 @@ export interface JobManagerService {
     input: string,
     options?: InteractOptions
   ) => Effect.Effect<WaitResult, JobNotFound | JobNotRunning | StdinClosed | InputNotAccepted | InvalidArgument>
-  /** Stops a job (SIGTERM to its group, SIGKILL after the grace period) without waiting; or sends one signal. */
+  /** Stops a job (SIGTERM to its group, SIGKILL after the grace period) without waiting; or sends one signal (SIGKILL stops it as killed). */
   readonly kill: (id: string, options?: { readonly signal?: string | undefined }) => Effect.Effect<KillResult, InvalidArgument>
   /** Waits until the job ends, `until` matches new output, or the timeout passes. */
   readonly wait: (id: string, options?: WaitOptions) => Effect.Effect<WaitResult, JobNotFound | InvalidArgument>
@@ -313,7 +314,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
   const output = Effect.fn("JobManager.output")(function*(id: string, options: OutputOptions = {}) {
     const job = yield* table.lookup(id)
     const from = yield* positionFor(job, options.cursor, streamStart(job, options.stream))
-    const filter = options.filter === undefined ? undefined : yield* compilePattern("filter", options.filter)
+    const filter = options.filter === undefined ? undefined : yield* compileLinePattern("filter", options.filter)
     const context = yield* checkContext(options.context)
     const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
     const read = { raw: options.raw, budget }
@@ -344,7 +345,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
   const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
     const job = yield* table.lookup(id)
     const from = yield* positionFor(job, options.cursor, options.fromStart === true ? START_CURSOR : job.buffer.position)
-    const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
+    const until = options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
     const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_WAIT)
     const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
     return yield* awaitJob(job, from, { timeout, until, budget, raw: options.raw })
@@ -352,7 +353,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
 
   const interact = Effect.fn("JobManager.interact")(function*(id: string, input: string, options: InteractOptions = {}) {
     const job = yield* table.lookup(id)
-    const until = options.until === undefined ? undefined : yield* compilePattern("until", options.until)
+    const until = options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
     const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_INTERACT_TIMEOUT)
     // With `until` the caller said what ends the reply: a pause before it (a slow answer) does not.
     const idleInput = options.idle ?? (until === undefined ? DEFAULT_INTERACT_IDLE : undefined)
@@ -380,7 +381,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
       yield* Effect.logInfo("job signalled").pipe(Effect.annotateLogs({ job: id, signal }))
       return "signalled" as const
     }
-    const stopped = yield* stopJob(job, "killed", signal === "SIGKILL" ? Duration.zero : config.killGrace)
+    const stopped = yield* (signal === "SIGKILL" ? killJob(job, "killed") : stopJob(job, "killed", config.killGrace))
     yield* Effect.logInfo("job killed").pipe(Effect.annotateLogs({ job: id }))
     return stopped ? "killed" as const : "already_terminated" as const
   })

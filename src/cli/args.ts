@@ -106,7 +106,7 @@ export const commandSpecs: ReadonlyArray<CommandSpec> = [
     operands: ["id", "text…"],
     options: [
       { name: "eof", help: "close the job's stdin after writing" },
-      { name: "until", value: "REGEX", help: "return as soon as the reply matches" },
+      { name: "until", value: "PATTERN", help: "return as soon as the reply matches" },
       { name: "timeout", value: "SECONDS", help: "longest wait for the reply (default 5)" }
     ],
     examples: ["mcp-background-job send 3f2c1e0a 'print(1+1)'", "printf 'b\\na\\n' | mcp-background-job send --eof 3f2c1e0a -"]
@@ -116,7 +116,7 @@ export const commandSpecs: ReadonlyArray<CommandSpec> = [
     summary: "wait for a job to end (exit code: the job's) or to print a line",
     operands: ["id"],
     options: [
-      { name: "until", value: "REGEX", help: "return (exit 0) once a line of output matches, including output already printed" },
+      { name: "until", value: "PATTERN", help: "return (exit 0) once a line of output matches, including output already printed" },
       { name: "timeout", value: "SECONDS", help: "give up after this long (exit 124); default: no limit" }
     ],
     examples: ["mcp-background-job wait 3f2c1e0a && echo passed", "mcp-background-job wait --until 'listening on' --timeout 60 3f2c1e0a"]

@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as os from "node:os"
+import { compileLinePattern } from "../internal/LinePattern.js"
 import * as Wire from "../mcp/wire.js"
 import type { ParsedCommand } from "./args.js"
 import { ClientError, type Connection, ExitCode } from "./connection.js"
@@ -78,11 +79,8 @@ const streamsOf = (command: ParsedCommand): Effect.Effect<Streams, ClientError> 
     Effect.fail(usage(`${command.spec.name}: pass --stdout or --stderr, not both (neither prints both streams)`)) :
     Effect.succeed(flag(command, "stderr") ? "stderr" : flag(command, "stdout") ? "stdout" : "both")
 
-const compile = (pattern: string) =>
-  Either.try({
-    try: () => new RegExp(pattern),
-    catch: (error) => usage(`--until ${JSON.stringify(pattern)} is not a regular expression: ${error instanceof Error ? error.message : String(error)}`)
-  })
+/** Checks `--until` as the server will compile it (RE2 syntax), before any call. */
+const compile = (pattern: string) => Either.mapLeft(compileLinePattern("--until", pattern), (error) => usage(error.message))
 
 // ---- jobs ----
 

@@ -4,10 +4,9 @@
  *
  * @since 0.1.0
  */
-import * as Either from "effect/Either"
-import { InvalidArgument } from "../domain/errors.js"
 import type { OutputText, OutputView, TailView } from "../domain/JobViews.js"
 import type { Job } from "./Job.js"
+import type { LinePattern } from "./LinePattern.js"
 import type { Position, StreamName } from "../OutputBuffer.js"
 import { searchPage } from "./OutputSearch.js"
 import { type BudgetedText, newestLinesWithin, readPage as budgetedPage, readSummary } from "./ResultBudget.js"
@@ -23,24 +22,6 @@ import { lastLines, resultCost, toText } from "./TextView.js"
 export interface ReadOptions {
   readonly raw?: boolean | undefined
   readonly budget: number
-}
-
-/**
- * Compiles a caller's pattern, reporting a bad one as an `InvalidArgument` naming the argument.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const compilePattern = (argument: string, pattern: string | RegExp): Either.Either<RegExp, InvalidArgument> => {
-  if (typeof pattern !== "string") return Either.right(pattern)
-  return Either.try({
-    try: () => new RegExp(pattern),
-    catch: (error) =>
-      new InvalidArgument({
-        argument,
-        reason: `${JSON.stringify(pattern)} is not a valid regular expression (${error instanceof Error ? error.message : String(error)}). Escape special characters such as ( [ + ? with a backslash.`
-      })
-  })
 }
 
 const toView = (job: Job, from: Position, text: BudgetedText): OutputText => {
@@ -105,7 +86,7 @@ export const readTranscript = (job: Job, from: Position, options: ReadOptions): 
 export const search = (
   job: Job,
   from: Position,
-  options: ReadOptions & { readonly pattern: { readonly test: (line: string) => boolean }; readonly context: number }
+  options: ReadOptions & { readonly pattern: LinePattern; readonly context: number }
 ): OutputView => {
   const page = searchPage(job.buffer, from, { ...options, running: !job.outputComplete })
   return { ...toView(job, from, page), matches: page.matches }
@@ -155,7 +136,7 @@ export class LineScanner {
   /** How far each stream has been searched for newlines. */
   private readonly searched: Record<StreamName, number>
 
-  constructor(private readonly job: Job, from: Position, private readonly pattern: RegExp, private readonly raw?: boolean) {
+  constructor(private readonly job: Job, from: Position, private readonly pattern: LinePattern, private readonly raw?: boolean) {
     this.lineStart = { stdout: from.stdout, stderr: from.stderr }
     this.searched = { stdout: from.stdout, stderr: from.stderr }
   }
@@ -194,7 +175,6 @@ export class LineScanner {
   }
 
   private test(line: string): boolean {
-    this.pattern.lastIndex = 0
     return this.pattern.test(line)
   }
 }

@@ -13,6 +13,7 @@ import * as Queue from "effect/Queue"
 import type { WaitReason } from "../domain/JobStatus.js"
 import type { Job } from "./Job.js"
 import { LineScanner, readSince } from "./JobOutput.js"
+import type { LinePattern } from "./LinePattern.js"
 import type { Position } from "../OutputBuffer.js"
 
 /**
@@ -23,7 +24,7 @@ import type { Position } from "../OutputBuffer.js"
 export interface WaitBounds {
   readonly timeout: Duration.Duration
   /** Return when a line of output after the start position matches. */
-  readonly until?: RegExp | undefined
+  readonly until?: LinePattern | undefined
   /** Return once no output arrived for this long. */
   readonly idle?: Duration.Duration | undefined
   /** The result budget of the output returned. */

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import type { LinePattern } from "./LinePattern.js"
 import type { OutputBuffer, Position, StreamName } from "../OutputBuffer.js"
 import { type BudgetedText, cutLine } from "./ResultBudget.js"
 import { resultCost, toText } from "./TextView.js"
@@ -15,7 +16,7 @@ import { resultCost, toText } from "./TextView.js"
  * @internal
  */
 export interface SearchOptions {
-  readonly pattern: { readonly test: (line: string) => boolean }
+  readonly pattern: LinePattern
   /** Lines to show before and after each matching line. */
   readonly context: number
   readonly budget: number

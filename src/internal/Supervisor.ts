@@ -91,6 +91,18 @@ export const stopJob = (job: Job, reason: StopReason, grace: Duration.Duration):
       Effect.succeed(false)
   )
 
+/**
+ * Decides that the runtime stops the job, and sends SIGKILL to its group at once, with no SIGTERM first: a
+ * caller that asked for SIGKILL gets that signal alone, so no `trap … TERM` runs. Whatever survives (a
+ * process stuck in the kernel) is left to the supervisor's sweep when the shell's exit is seen.
+ *
+ * @internal
+ */
+export const killJob = (job: Job, reason: StopReason): Effect.Effect<boolean> =>
+  Effect.uninterruptible(Effect.suspend(() =>
+    job.markStopping(reason) ? Effect.as(job.process.signal("SIGKILL"), true) : Effect.succeed(false)
+  ))
+
 const pump = (job: Job, name: StreamName, stream: Stream.Stream<Uint8Array>, hooks: SupervisorHooks) =>
   Stream.runForEachChunk(stream, (chunks) => {
     // The hot path of a flood: append synchronously, and build effects only for event subscribers.

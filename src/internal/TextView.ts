@@ -162,21 +162,3 @@ export const lastLines = (text: string, count: number): string => {
   }
   return text.slice(at + 1)
 }
-
-/**
- * Keeps lines matching `pattern` (each with its newline).
- *
- * @since 0.1.0
- * @category views
- */
-export const filterLines = (text: string, pattern: RegExp): string => {
-  if (text.length === 0) return text
-  const lines = text.split("\n")
-  const trailing = text.endsWith("\n")
-  if (trailing) lines.pop()
-  const kept = lines.filter((line) => {
-    pattern.lastIndex = 0
-    return pattern.test(line)
-  })
-  return kept.length === 0 ? "" : kept.join("\n") + "\n"
-}

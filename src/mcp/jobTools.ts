@@ -30,7 +30,7 @@ const maxBytesArg = McpTool.optional(
 )
 const untilArg = McpTool.optional(
   Schema.String,
-  "A JavaScript regular expression searched in each new line of output (stdout or stderr), e.g. \"ready|listening on\"."
+  "An RE2 pattern (linear time; no backreferences or lookaround) searched in each new line of output (stdout or stderr), e.g. \"ready|listening on\"."
 )
 
 /** Sends a progress notification every second while `effect` runs, when the client asked for progress. */
@@ -156,7 +156,7 @@ const output = McpTool.make({
     cursor: cursorArg,
     filter: McpTool.optional(
       Schema.String,
-      "A JavaScript regular expression: only lines matching it are returned, e.g. \"error|FAIL\"."
+      "An RE2 pattern (linear time; no backreferences or lookaround): only lines matching it are returned, e.g. \"(?i)error|fail\"."
     ),
     context: McpTool.optional(McpTool.intBetween(0, 100, "lines"), "Lines shown before and after each filter match, as grep -C."),
     max_bytes: maxBytesArg,
@@ -204,7 +204,7 @@ const interact = McpTool.make({
     input: Schema.String.annotations({ description: "Text to write, e.g. \"print(1+1)\" or \"y\"; a newline is added if it lacks one." }),
     until: McpTool.optional(
       Schema.String,
-      "A JavaScript regular expression: return as soon as a line of the reply matches it, e.g. \"^>>> \" for a Python prompt. " +
+      "An RE2 pattern (linear time; no backreferences or lookaround): return as soon as a line of the reply matches it, e.g. \"^>>> \" for a Python prompt. " +
         "Without it the call returns once the job has been quiet for 500 ms."
     ),
     timeout_ms: McpTool.optional(
@@ -238,7 +238,7 @@ const kill = McpTool.make({
     job_id: JobIdArg,
     signal: McpTool.optional(
       Schema.String,
-      "Send just this signal, once, without escalation: SIGINT (Ctrl-C), SIGQUIT and SIGTERM go to the whole job like a terminal's; SIGHUP, SIGUSR1 and others go to the programs the shell started, so the shell does not die of them."
+      "Send just this signal, once, without escalation: SIGINT (Ctrl-C), SIGQUIT, SIGTERM and SIGKILL go to the whole job like a terminal's; SIGHUP, SIGUSR1 and others go to the programs the shell started, so the shell does not die of them."
     )
   }),
   output: Wire.KillAnswer,

@@ -72,6 +72,23 @@ describe("JobManager with real processes", () => {
       assert.strictEqual(yield* jobs.kill(job.id), "already_terminated")
     }), { killGrace: "1 second" }))
 
+  it.scopedLive("kill with SIGKILL sends SIGKILL alone: the TERM trap never runs, the job is killed and gone", () =>
+    withJobs(Effect.gen(function*() {
+      const jobs = yield* JobManager
+      const { sleep, live } = yield* markedSleepScoped
+      const job = yield* jobs.execute({ command: `trap 'echo TERM-TRAP; exit 0' TERM; echo ready; while :; do ${sleep} 0.1; done` })
+      const ready = yield* jobs.wait(job.id, { until: "^ready$", fromStart: true, timeout: "10 seconds" })
+      assert.strictEqual(ready.reason, "matched")
+      const before = Date.now()
+      assert.strictEqual(yield* jobs.kill(job.id, { signal: "SIGKILL" }), "killed")
+      const ended = yield* finished(job.id)
+      assert.isBelow(Date.now() - before, 4_000, "SIGKILL needs no grace period (5 s here)")
+      assert.deepInclude(ended, { status: "killed", reason: "exited", stdout: "ready\n" })
+      assert.strictEqual((yield* jobs.status(job.id)).signal, "SIGKILL", "the shell died of SIGKILL, not of its trap's exit 0")
+      const gone = yield* eventuallyEffect(() => liveGroupMembers(job.pid).length === 0 && live() === 0, 3_000)
+      assert.isTrue(gone, "no process of the job is left")
+    }), { killGrace: "5 seconds" }))
+
   it.scopedLive("kill leaves no background child behind", () =>
     withJobs(Effect.gen(function*() {
       const jobs = yield* JobManager

@@ -132,6 +132,22 @@ describe("kill", () => {
       assert.deepStrictEqual((yield* (yield* TestSpawner).process("stubborn")).signals, [{ signal: "SIGTERM", at: 0 }])
     })))
 
+  it.effect("SIGKILL is sent alone, once: no SIGTERM first, so no TERM handler runs; the job is killed", () =>
+    withJobs(Effect.gen(function*() {
+      const jobs = yield* JobManager
+      const job = yield* jobs.execute({ command: "slow-stop" })
+      yield* VirtualTime.adjust("2 seconds")
+      assert.strictEqual(yield* jobs.kill(job.id, { signal: "SIGKILL" }), "killed")
+      assert.strictEqual((yield* jobs.status(job.id)).status, "killed", "final at once")
+      yield* VirtualTime.adjust("1 minute")
+      const record = yield* (yield* TestSpawner).process("slow-stop")
+      assert.deepStrictEqual(record.signals, [{ signal: "SIGKILL", at: 2_000 }])
+      assert.deepStrictEqual(record.exit, { code: null, signal: "SIGKILL" })
+      const ended = yield* jobs.wait(job.id, { fromStart: true, timeout: "1 second" })
+      assert.deepInclude(ended, { status: "killed", reason: "exited", stdout: "" })
+      assert.strictEqual(yield* jobs.kill(job.id, { signal: "SIGKILL" }), "already_terminated")
+    })))
+
   it.effect("sweeps a child the shell left in its group: SIGTERM, then SIGKILL after the grace period", () =>
     withJobs(Effect.gen(function*() {
       const jobs = yield* JobManager

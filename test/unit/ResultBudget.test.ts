@@ -1,4 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import { compileLinePattern } from "../../src/internal/LinePattern.js"
 import { OutputBuffer, type Position, type StreamName } from "../../src/OutputBuffer.js"
 import { searchPage } from "../../src/internal/OutputSearch.js"
 import { cutLine, newestLinesWithin, readPage, readSummary } from "../../src/internal/ResultBudget.js"
@@ -181,7 +183,7 @@ describe("tail within the budget", () => {
 describe("search", () => {
   const lines = Array.from({ length: 5000 }, (_, i) => (i % 100 === 50 ? `ERROR ${i}` : `ok ${i}`))
   const text = lines.join("\n") + "\n"
-  const pattern = { test: (line: string) => line.startsWith("ERROR") }
+  const pattern = Either.getOrThrow(compileLinePattern("filter", "^ERROR"))
 
   it("counts every match and shows context lines as grep -C does", () => {
     const page = searchPage(bufferOf([["stdout", text]]), START, { pattern, context: 1, budget: 1 << 20, running: false })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { completeUtf8Length, filterLines, lastLines, renderTerminalText, toText } from "../../src/internal/TextView.js"
+import { completeUtf8Length, lastLines, renderTerminalText, toText } from "../../src/internal/TextView.js"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 
@@ -49,10 +49,5 @@ describe("TextView", () => {
     assert.strictEqual(lastLines("a\nb\nc", 2), "b\nc")
     assert.strictEqual(lastLines("a\nb\n", 5), "a\nb\n")
     assert.strictEqual(lastLines("", 5), "")
-  })
-
-  it("filters lines", () => {
-    assert.strictEqual(filterLines("ok 1\nFAIL 2\nok 3\nFAIL 4\n", /FAIL/), "FAIL 2\nFAIL 4\n")
-    assert.strictEqual(filterLines("ok\n", /FAIL/), "")
   })
 })

@@ -12,9 +12,9 @@ interface BadCall {
 }
 
 const badCalls: ReadonlyArray<BadCall> = [
-  { tool: "wait", args: (j) => ({ job_id: j.running, until: "([unclosed" }), names: /\buntil\b/, why: /regular expression/ },
-  { tool: "interact", args: (j) => ({ job_id: j.running, input: "x", until: "*star" }), names: /\buntil\b/, why: /regular expression/ },
-  { tool: "output", args: (j) => ({ job_id: j.running, filter: "a{2,1}" }), names: /\bfilter\b/, why: /regular expression/ },
+  { tool: "wait", args: (j) => ({ job_id: j.running, until: "([unclosed" }), names: /\buntil\b/, why: /not a valid pattern/ },
+  { tool: "interact", args: (j) => ({ job_id: j.running, input: "x", until: "*star" }), names: /\buntil\b/, why: /not a valid pattern/ },
+  { tool: "output", args: (j) => ({ job_id: j.running, filter: "a{2,1}" }), names: /\bfilter\b/, why: /not a valid pattern/ },
   {
     tool: "output",
     args: (j) => ({ job_id: j.running, cursor: j.cursor.replace(/:(\d+):/, (_, n) => `:${Number(n) + 1_000_000}:`) }),

@@ -103,6 +103,18 @@ describe.each(transports)("interact, kill and restart over %s", (transport) => {
     expect(ended).toMatchObject({ reason: "exited", status: "killed", exit_code: 130, stdout: "interrupted, cleaning up\n" })
   })
 
+  it("kill with SIGKILL stops the job at once: the shell's TERM trap never runs", async () => {
+    const started = await harness.call("execute", {
+      command: `trap 'echo TERM-TRAP; exit 0' TERM; echo ready; while true; do sleep 0.1; done # ${marker}`
+    })
+    const id = started.job_id as string
+    const ready = await harness.call("wait", { job_id: id, cursor: started.cursor, until: "^ready$", timeout_s: 60 })
+    expect(await harness.call("kill", { job_id: id, signal: "SIGKILL" })).toEqual({ status: "killed" })
+    const ended = await harness.call("wait", { job_id: id, cursor: ready.cursor, timeout_s: 30 })
+    expect(ended).toMatchObject({ reason: "exited", status: "killed", stdout: "" })
+    expect(await harness.call("status", { job_id: id })).toMatchObject({ signal: "SIGKILL" })
+  })
+
   it("kill with a signal the program handles (SIGUSR1) leaves the job running; SIGHUP unhandled ends it as killed", async () => {
     const id = await startAndWait(
       "process.on('SIGUSR1', () => console.log('got SIGUSR1, reloading')); console.log('ready'); setInterval(() => {}, 1000)",

@@ -101,8 +101,9 @@ describe.each(transports)("output over %s", (transport) => {
     expect(result).toMatchObject({ stdout: "FAIL test 3\nFAIL test 13\nFAIL test 23\n", stderr: "error: boom\n", truncated: false })
     const after = await harness.call("output", { job_id: id, cursor: result.cursor, filter: "FAIL|error" })
     expect(after).toMatchObject({ stdout: "", stderr: "" })
-    // JavaScript patterns have no inline flags: that is an error naming the argument, not an empty answer.
-    expect(await harness.callError("output", { job_id: id, filter: "(?i)warn" })).toMatch(/filter/)
+    // Patterns are RE2: (?i) makes one case-insensitive; what RE2 cannot run is an error naming the argument, not an empty answer.
+    expect(await harness.call("output", { job_id: id, filter: "(?i)^WARN" })).toMatchObject({ stdout: "", stderr: "warning\n" })
+    expect(await harness.callError("output", { job_id: id, filter: "error(?=:)" })).toMatch(/filter.*lookahead/)
   })
 
   it("strips ANSI escapes and collapses carriage-return progress bars; raw keeps them", async () => {
