@@ -61,10 +61,46 @@ export interface Any<R> {
   readonly call: (args: unknown, context: ToolContext) => Effect.Effect<CallToolResult, never, R>
 }
 
-/** Tool schemas must be inline objects: a top-level `$ref` is rejected by MCP clients. */
-const toJsonSchema = (schema: Schema.Schema.Any): { type: "object"; [key: string]: unknown } => {
+/** `anyOf` of plain types (`number` or `null`) as one `type` list: the same schema, shorter. */
+const mergeTypeUnion = (json: Record<string, unknown>): Record<string, unknown> => {
+  const members = json["anyOf"]
+  if (!Array.isArray(members)) return json
+  const types = members.map((member) =>
+    member !== null && typeof member === "object" && Object.keys(member).length === 1 && typeof (member as { type?: unknown }).type === "string" ?
+      (member as { type: string }).type :
+      undefined
+  )
+  if (types.some((type) => type === undefined)) return json
+  const { anyOf: _, ...rest } = json
+  return { ...rest, type: types }
+}
+
+/** Removes the given keywords everywhere in a JSON Schema (property names are kept, whatever they are called). */
+const withoutKeywords = (json: unknown, keywords: ReadonlySet<string>, isPropertyMap = false): unknown => {
+  if (Array.isArray(json)) return json.map((item) => withoutKeywords(item, keywords))
+  if (json === null || typeof json !== "object") return json
+  const entries = Object.entries(json)
+    .filter(([key]) => isPropertyMap || !keywords.has(key))
+    .map(([key, value]) => [key, withoutKeywords(value, keywords, !isPropertyMap && key === "properties")])
+  const object = Object.fromEntries(entries)
+  return isPropertyMap ? object : mergeTypeUnion(object)
+}
+
+/** A number's title repeats its bounds, which the schema states anyway. */
+const INPUT_NOISE = new Set(["title"])
+/**
+ * An agent reads what a result means from the tool's description and the field names; the output schema only
+ * types it (a client validates results against it, so every field stays in it).
+ */
+const OUTPUT_NOISE = new Set(["title", "description", "required", "additionalProperties"])
+
+/**
+ * Tool schemas must be inline objects: a top-level `$ref` is rejected by MCP clients. Every byte of them is in
+ * every agent's context, so what repeats the schema or the description is left out.
+ */
+const toJsonSchema = (schema: Schema.Schema.Any, noise: ReadonlySet<string>): { type: "object"; [key: string]: unknown } => {
   const json = JSONSchema.fromAST(schema.ast, { definitions: {}, topLevelReferenceStrategy: "skip" })
-  return { ...json, type: "object" }
+  return { ...(withoutKeywords(json, noise) as object), type: "object" }
 }
 
 const formatParseError = (tool: string, known: ReadonlyArray<string>, error: ParseResult.ParseError): string => {
@@ -115,8 +151,8 @@ export const make = <In extends Schema.Schema.AnyNoContext, Out extends Schema.S
   const definition: Tool = {
     name: tool.name,
     description: tool.description,
-    inputSchema: toJsonSchema(tool.input),
-    outputSchema: toJsonSchema(tool.output),
+    inputSchema: toJsonSchema(tool.input, INPUT_NOISE),
+    outputSchema: toJsonSchema(tool.output, OUTPUT_NOISE),
     ...(tool.title === undefined ? {} : { title: tool.title }),
     ...(tool.annotations === undefined ? {} : { annotations: tool.annotations })
   }
