@@ -8,6 +8,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { StdinMode } from "../domain/JobStatus.js"
+import type { JobSummary } from "../domain/JobViews.js"
 import { MAX_RESULT_BUDGET } from "../internal/jobArguments.js"
 import { JobManager } from "../JobManager.js"
 import * as McpTool from "./McpTool.js"
@@ -46,6 +47,23 @@ const withProgress = <A, E, R>(
     Effect.forever
   )
   return Effect.raceFirst(effect, ticker)
+}
+
+/** A command as `list` shows it: long ones shortened (status has the whole command). */
+const LIST_COMMAND_LENGTH = 200
+
+/** The newest jobs whose entries fit the result budget, commands shortened, and how many older ones were left out. */
+const listWithin = (summaries: ReadonlyArray<JobSummary>, budget: number) => {
+  const jobs: Array<JobSummary> = []
+  let size = 0
+  for (const summary of summaries) {
+    const command = summary.command.length > LIST_COMMAND_LENGTH ? summary.command.slice(0, LIST_COMMAND_LENGTH - 1) + "…" : summary.command
+    // An entry's JSON is its command plus about 200 bytes of id, status and times.
+    size += Buffer.byteLength(command) + 200
+    if (size > budget && jobs.length > 0) return { jobs, omittedJobs: summaries.length - jobs.length }
+    jobs.push({ ...summary, command })
+  }
+  return { jobs }
 }
 
 // ---- tools ----
@@ -130,7 +148,7 @@ const list = McpTool.make({
   input: Schema.Struct({}),
   output: Wire.JobList,
   annotations: { readOnlyHint: true, openWorldHint: false },
-  handler: () => Effect.map(Effect.flatMap(JobManager, (jobs) => jobs.list), (jobs) => ({ jobs }))
+  handler: () => Effect.flatMap(JobManager, (jobs) => Effect.map(jobs.list, (summaries) => listWithin(summaries, jobs.maxResultSize)))
 })
 
 const status = McpTool.make({

@@ -96,7 +96,11 @@ export const JobDetails = wireStruct(Views.JobDetails.fields, {
  * @since 0.1.0
  * @category schemas
  */
-export const JobList = Schema.Struct({ jobs: Schema.Array(JobSummary) })
+export const JobList = wireStruct({
+  jobs: Schema.Array(JobSummary),
+  /** Older jobs left out to keep the list within the result budget. */
+  omittedJobs: Schema.optionalWith(Schema.Number, { exact: true })
+})
 
 /**
  * `output`.
