@@ -102,3 +102,27 @@ describe.each(transports)("execute over %s", (transport) => {
     expect((await harness.call("status", { job_id: result.job_id })).timeout_s).toBe(1)
   })
 })
+
+describe.each(transports)("list within the result budget over %s", (transport) => {
+  const marker = uniqueMarker("list-budget")
+  const [harness] = connectForBlock(transport, marker, () => ({ maxResultSize: 1024 }))
+
+  it("shortens long commands and leaves the oldest jobs out, counting them", async () => {
+    const long = `true ${"x".repeat(300)} # ${marker}`
+    const ids: Array<string> = []
+    for (let i = 0; i < 3; i++) {
+      const started = await harness.call("execute", { command: long, wait_ms: 10_000 })
+      expect(started.status).toBe("completed")
+      ids.push(started.job_id as string)
+    }
+    const listed = await harness.call<{ jobs: Array<{ job_id: string; command: string }>; omitted_jobs?: number }>("list")
+    expect(listed.jobs.map((job) => job.job_id)).toEqual([ids[2], ids[1]])
+    expect(listed.omitted_jobs).toBe(1)
+    for (const job of listed.jobs) {
+      expect(job.command).toHaveLength(200)
+      expect(job.command.endsWith("…")).toBe(true)
+    }
+    // status still has the whole command.
+    expect((await harness.call("status", { job_id: ids[0] })).command).toBe(long)
+  })
+})
