@@ -93,6 +93,7 @@ describe("embedding the runtime", () => {
           Effect.as("no error"),
           Effect.catchTags({
             JobNotFound: (error) => Effect.succeed(error._tag),
+            JobsNotFound: (error) => Effect.succeed(error._tag),
             JobLimitReached: (error) => Effect.succeed(error._tag),
             CommandRejected: (error) => Effect.succeed(error._tag),
             JobNotRunning: (error) => Effect.succeed(error._tag),
@@ -104,6 +105,7 @@ describe("embedding the runtime", () => {
         )
 
       assert.strictEqual(yield* tagOf(jobs.status("no-such-job")), "JobNotFound")
+      assert.strictEqual(yield* tagOf(jobs.waitAny(["no-such-job"])), "JobsNotFound")
       assert.strictEqual(yield* tagOf(jobs.execute({ command: "   " })), "CommandRejected")
       assert.strictEqual(yield* tagOf(jobs.execute({ command: "true", cwd: "/no/such/dir" })), "InvalidArgument")
 
