@@ -10,6 +10,8 @@ export { jobStatuses, JobStatus, KillResult, StdinMode, WaitReason } from "./dom
 export { JobDetails, JobSummary, OutputView, TailView, Timestamp, WaitResult } from "./domain/JobViews.js"
 /** What waiting on several jobs tells, as schemas. @since 0.1.0 */
 export { JobWaitEntry, WaitAllResult, WaitAnyResult } from "./domain/WaitMany.js"
+/** The notice an MCP session gives of a job that ended. @since 0.1.0 */
+export { JobNotice, NOTICE_COMMAND_LENGTH, noticeOf, shortenCommand } from "./domain/JobNotice.js"
 /** The tagged errors of job operations. @since 0.1.0 */
 export {
   CommandRejected,

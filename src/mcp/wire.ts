@@ -7,6 +7,7 @@
  */
 import * as Schema from "effect/Schema"
 import { JobStatus, KillResult } from "../domain/JobStatus.js"
+import * as Notice from "../domain/JobNotice.js"
 import * as Views from "../domain/JobViews.js"
 import * as Many from "../domain/WaitMany.js"
 import { cursorFor } from "../internal/Job.js"
@@ -192,4 +193,13 @@ export const Restarted = wireStruct({
     description: "The start of the new job's output: pass it to wait (e.g. with until \"ready\") so nothing it printed is missed."
   })
 }, { ...jobNames, previousId: "previous_job_id" })
+
+/**
+ * A job that ended since the session's previous result: `job_id`, `command` (shortened), `status`,
+ * `exit_code`, `signal`, `ended`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobNotice = wireStruct(Notice.JobNotice.fields, { id: "job_id", endedAt: "ended" })
 

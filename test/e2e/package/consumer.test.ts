@@ -73,7 +73,11 @@ describe("embedding the runtime", () => {
 
       assert.deepStrictEqual(seen[0], JobEvent.Started({ jobId: job.id, command: job.command, pid: job.pid }))
       const exited = seen.at(-1)
-      assert.deepStrictEqual(exited, JobEvent.Exited({ jobId: job.id, status: "failed", exitCode: 3, signal: null }))
+      const ended = (yield* jobs.status(job.id)).endedAt
+      assert.deepStrictEqual(
+        exited,
+        JobEvent.Exited({ jobId: job.id, command: job.command, status: "failed", exitCode: 3, signal: null, endedAt: ended ?? new Date(0) })
+      )
       const outputs = seen.filter(JobEvent.$is("Output"))
       const text = (stream: "stdout" | "stderr") =>
         outputs.filter((event) => event.stream === stream).map((event) => new TextDecoder().decode(event.bytes)).join("")
