@@ -1,6 +1,6 @@
 /**
  * Tool dispatch: `tools/list` from the tool table, and `tools/call` run with the request's progress
- * reporter, interrupted when the client cancels.
+ * reporter, interrupted when the client cancels; every result carries the session's notices.
  *
  * @since 0.1.0
  */
@@ -18,6 +18,8 @@ import {
 import * as Effect from "effect/Effect"
 import type { HandlerRuntime } from "./handlerRuntime.js"
 import type * as McpTool from "./McpTool.js"
+import { declareNotices, withNotices } from "./resultNotices.js"
+import type { SessionNotices } from "./SessionNotices.js"
 
 /**
  * The tools by name; a later tool of the same name replaces an earlier one (an application may replace a
@@ -53,7 +55,8 @@ export const toolContext = (
 })
 
 /**
- * Sets the `tools/list` and `tools/call` handlers of `server` for `tools`.
+ * Sets the `tools/list` and `tools/call` handlers of `server` for `tools`. With `notices`, each result
+ * (an error included) takes the notices pending when it is built, and each output schema declares them.
  *
  * @since 0.1.0
  * @category registration
@@ -61,9 +64,11 @@ export const toolContext = (
 export const registerTools = <R>(
   server: Server,
   tools: ReadonlyMap<string, McpTool.Any<R>>,
-  runtime: HandlerRuntime<R>
+  runtime: HandlerRuntime<R>,
+  notices?: SessionNotices
 ): void => {
-  server.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: Array.from(tools.values(), (tool) => tool.definition) }))
+  const definitions = Array.from(tools.values(), (tool) => (notices === undefined ? tool.definition : declareNotices(tool.definition)))
+  server.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: definitions }))
 
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
     const tool = tools.get(request.params.name)
@@ -73,6 +78,9 @@ export const registerTools = <R>(
       )
     }
     const context = toolContext(request.params._meta?.progressToken, extra.sendNotification)
-    return runtime.run(tool.call(request.params.arguments, context), { signal: extra.signal })
+    const call = tool.call(request.params.arguments, context)
+    return runtime.run(notices === undefined ? call : Effect.map(call, (result) => withNotices(result, notices.take())), {
+      signal: extra.signal
+    })
   })
 }

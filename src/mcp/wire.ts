@@ -203,3 +203,18 @@ export const Restarted = wireStruct({
  */
 export const JobNotice = wireStruct(Notice.JobNotice.fields, { id: "job_id", endedAt: "ended" })
 
+/**
+ * What every tool result may carry besides its own fields: `notices`, and `notices_omitted` when more jobs
+ * ended than a result lists.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ResultNotices = wireStruct({
+  notices: optional(Schema.Array(JobNotice)).annotations({
+    description: "Jobs of this session that ended since the previous result, each reported once."
+  }),
+  noticesOmitted: optional(Schema.Number).annotations({
+    description: "How many more jobs ended than notices lists (see list)."
+  })
+})
