@@ -291,9 +291,12 @@ const wait = McpTool.make({
         input.all === true ?
         jobs.waitAll(target.ids, options) :
         jobs.waitAny(target.ids, options)
-      return yield* withProgress(waiting, context, (elapsed) => `waiting for ${target.ids === undefined ? `job ${target.id}` : `${target.ids.length} jobs`}: ${elapsed}s`)
+      const what = target.ids === undefined ? `job ${target.id}` : `${target.ids.length} jobs`
+      return yield* withProgress(waiting, context, (elapsed) => `waiting for ${what}: ${elapsed}s`)
     })
 })
+
+type WaitTarget = { readonly id: string; readonly ids?: undefined } | { readonly id?: undefined; readonly ids: ReadonlyArray<string> }
 
 /** The job or jobs a wait names: exactly one of job_id and job_ids; all and cursor only where they apply. */
 const waitTarget = (input: {
@@ -301,7 +304,7 @@ const waitTarget = (input: {
   readonly job_ids?: ReadonlyArray<string>
   readonly all?: boolean
   readonly cursor?: string
-}): Effect.Effect<{ readonly id: string; readonly ids?: undefined } | { readonly id?: undefined; readonly ids: ReadonlyArray<string> }, InvalidArgument> => {
+}): Effect.Effect<WaitTarget, InvalidArgument> => {
   const fail = (argument: string, reason: string) => Effect.fail(new InvalidArgument({ argument, reason }))
   if (input.job_ids !== undefined) {
     if (input.job_id !== undefined) return fail("arguments", "pass job_id for one job or job_ids for several, not both.")
