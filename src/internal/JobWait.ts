@@ -1,7 +1,7 @@
 /**
- * Waiting on a job: until it ends, a line of new output matches a pattern, it has been quiet for a
- * while, or a deadline passes — without polling, and without a wake-up per output chunk unless the wait
- * needs to look at output.
+ * Waiting on a job (or on several at once): until it ends, a line of new output matches a pattern, it has
+ * been quiet for a while, or a deadline passes — without polling, and without a wake-up per output chunk
+ * unless the wait needs to look at output.
  *
  * @since 0.1.0
  */
