@@ -18,16 +18,18 @@ import * as fs from "node:fs/promises"
 import {
   type CommandRejected,
   type InputNotAccepted,
-  type InvalidArgument,
+  InvalidArgument,
   type JobLimitReached,
   type JobNotFound,
   JobNotRunning,
+  JobsNotFound,
   type SpawnFailed,
   type StdinClosed
 } from "./domain/errors.js"
 import { JobEvent } from "./domain/JobEvent.js"
 import type { KillResult, StdinMode } from "./domain/JobStatus.js"
 import type { JobDetails, JobSummary, OutputView, TailView, WaitResult } from "./domain/JobViews.js"
+import type { WaitAllResult, WaitAnyResult } from "./domain/WaitMany.js"
 import { makeEventHub } from "./internal/EventHub.js"
 import type { Job } from "./internal/Job.js"
 import { makeJobLauncher } from "./internal/JobLauncher.js"
@@ -43,7 +45,7 @@ import {
 } from "./internal/jobArguments.js"
 import { readPage, readSince, readTranscript, search, tail as tailView } from "./internal/JobOutput.js"
 import { JobTable } from "./internal/JobTable.js"
-import { awaitJob } from "./internal/JobWait.js"
+import { awaitAllJobs, awaitAnyJob, awaitJob } from "./internal/JobWait.js"
 import { compileLinePattern } from "./internal/LinePattern.js"
 import { ownedView } from "./internal/OwnerView.js"
 import { writeInput } from "./internal/stdinWriter.js"
@@ -117,6 +119,15 @@ export interface WaitOptions {
 }
 
 /**
+ * How to wait for several jobs: as for one, but new output is what each job prints after the call (or,
+ * with `fromStart`, since it started).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitManyOptions extends Omit<WaitOptions, "cursor"> {}
+
+/**
  * How to send input and collect the reply.
  *
  * @since 0.1.0
@@ -178,6 +189,19 @@ export interface JobManagerService {
   readonly kill: (id: string, options?: { readonly signal?: string | undefined }) => Effect.Effect<KillResult, InvalidArgument>
   /** Waits until the job ends, `until` matches new output, or the timeout passes. */
   readonly wait: (id: string, options?: WaitOptions) => Effect.Effect<WaitResult, JobNotFound | InvalidArgument>
+  /**
+   * Waits until the first of `ids` ends (or prints a line matching `until`), or the timeout passes; the
+   * result is that job's (at the timeout, the first job's). Fails naming every id that is not a job.
+   */
+  readonly waitAny: (
+    ids: ReadonlyArray<string>,
+    options?: WaitManyOptions
+  ) => Effect.Effect<WaitAnyResult, JobsNotFound | InvalidArgument>
+  /** Waits until every one of `ids` has ended (or printed a line matching `until`), or the timeout passes. */
+  readonly waitAll: (
+    ids: ReadonlyArray<string>,
+    options?: WaitManyOptions
+  ) => Effect.Effect<WaitAllResult, JobsNotFound | InvalidArgument>
   /** Stops the job if it runs (and waits until its group is gone), then starts its command again. */
   readonly restart: (
     id: string
@@ -351,6 +375,34 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     return yield* awaitJob(job, from, { timeout, until, budget, raw: options.raw })
   })
 
+  /** The jobs of `ids` (each once, in the order given), failing with every id that is not a job. */
+  const lookupAll = (ids: ReadonlyArray<string>) =>
+    Effect.suspend((): Effect.Effect<Array<Job>, JobsNotFound | InvalidArgument> => {
+      const unique = Array.from(new Set(ids))
+      if (unique.length === 0) return Effect.fail(new InvalidArgument({ argument: "ids", reason: "name at least one job." }))
+      const jobs = unique.flatMap((id) => table.get(id) ?? [])
+      return jobs.length === unique.length ?
+        Effect.succeed(jobs) :
+        Effect.fail(new JobsNotFound({ jobIds: unique.filter((id) => table.get(id) === undefined) }))
+    })
+
+  const watchAll = Effect.fnUntraced(function*(ids: ReadonlyArray<string>, options: WaitManyOptions) {
+    const jobs = yield* lookupAll(ids)
+    const watched = jobs.map((job) => ({ job, from: options.fromStart === true ? START_CURSOR : job.buffer.position }))
+    const until = options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
+    const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_WAIT)
+    const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
+    return [watched, { timeout, until, budget, raw: options.raw }] as const
+  })
+
+  const waitAny = Effect.fn("JobManager.waitAny")(function*(ids: ReadonlyArray<string>, options: WaitManyOptions = {}) {
+    return yield* awaitAnyJob(...(yield* watchAll(ids, options)))
+  })
+
+  const waitAll = Effect.fn("JobManager.waitAll")(function*(ids: ReadonlyArray<string>, options: WaitManyOptions = {}) {
+    return yield* awaitAllJobs(...(yield* watchAll(ids, options)))
+  })
+
   const interact = Effect.fn("JobManager.interact")(function*(id: string, input: string, options: InteractOptions = {}) {
     const job = yield* table.lookup(id)
     const until = options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
@@ -408,6 +460,8 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     interact,
     kill,
     wait,
+    waitAny,
+    waitAll,
     restart,
     events: hub.stream(true),
     lifecycleEvents: hub.stream(false),

@@ -8,7 +8,8 @@ import type { JobStatus } from "./JobStatus.js"
 
 /**
  * A job started, produced output, or ended. `Output.cursor` is the cursor just after the chunk, so a
- * subscriber that fell behind can read what it missed with `output`.
+ * subscriber that fell behind can read what it missed with `output`. `Exited` comes once the job's output is
+ * complete, and tells what a follower reports without a lookup (the job may be removed soon after).
  *
  * @since 0.1.0
  * @category models
@@ -23,9 +24,11 @@ export type JobEvent = Data.TaggedEnum<{
   }
   Exited: {
     readonly jobId: string
+    readonly command: string
     readonly status: JobStatus
     readonly exitCode: number | null
     readonly signal: string | null
+    readonly endedAt: Date
   }
   Removed: { readonly jobId: string }
 }>

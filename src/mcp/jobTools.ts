@@ -7,6 +7,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { InvalidArgument } from "../domain/errors.js"
 import { StdinMode } from "../domain/JobStatus.js"
 import type { JobSummary } from "../domain/JobViews.js"
 import { MAX_RESULT_BUDGET } from "../internal/jobArguments.js"
@@ -274,9 +275,25 @@ const wait = McpTool.make({
     "Wait until a job ends, a line of its new output matches until, or timeout_s passes; returns the status, the reason " +
     "(exited, matched or timeout), the matching line, the new output and the next cursor. " +
     "Prefer this over polling status or sleeping: e.g. until \"ready\" for a dev server (pass the cursor from execute so an early line counts), " +
-    "or no until for a test run to finish.",
+    "or no until for a test run to finish. " +
+    "Pass job_ids instead of job_id to wait for several jobs: it returns when the first ends, naming it in job_id; with all: true when every one has.",
   input: Schema.Struct({
-    job_id: JobIdArg,
+    job_id: McpTool.optional(JobIdArg, "The job_id returned by execute (see list); or pass job_ids."),
+    job_ids: McpTool.optional(
+      Schema.Array(Schema.String).pipe(
+        Schema.minItems(1),
+        Schema.maxItems(64),
+        Schema.filter((ids) => new Set(ids).size === ids.length || "expected distinct job ids", {
+          title: "job ids (1-64, distinct)",
+          jsonSchema: { uniqueItems: true }
+        })
+      ),
+      "1 to 64 distinct job ids to wait on together, instead of job_id."
+    ),
+    all: McpTool.optional(
+      Schema.Boolean,
+      "With job_ids: wait until every job has ended (or matched until); jobs then gives each one's status and reason."
+    ),
     timeout_s: McpTool.optional(McpTool.numberBetween(0, 600, "seconds"), "Longest wait in seconds, 0 to 600 (default 30)."),
     until: untilArg,
     cursor: McpTool.optional(
@@ -287,22 +304,49 @@ const wait = McpTool.make({
     max_bytes: maxBytesArg,
     raw: rawArg
   }),
-  output: Wire.WaitResult,
+  output: Wire.WaitAnswer,
   annotations: { readOnlyHint: true, openWorldHint: false },
   handler: (input, context) =>
-    Effect.flatMap(JobManager, (jobs) =>
-      withProgress(
-        jobs.wait(input.job_id, {
-          timeout: Duration.millis((input.timeout_s ?? 30) * 1000),
-          until: input.until,
-          cursor: input.cursor,
-          maxBytes: input.max_bytes,
-          raw: input.raw
-        }),
-        context,
-        (elapsed) => `waiting for job ${input.job_id}: ${elapsed}s`
-      ))
+    Effect.gen(function*() {
+      const jobs = yield* JobManager
+      const options = {
+        timeout: Duration.millis((input.timeout_s ?? 30) * 1000),
+        until: input.until,
+        maxBytes: input.max_bytes,
+        raw: input.raw
+      }
+      const target = yield* waitTarget(input)
+      const waiting: Effect.Effect<typeof Wire.WaitAnswer.Type, McpTool.ToolFailure> = target.ids === undefined ?
+        jobs.wait(target.id, { ...options, cursor: input.cursor }) :
+        input.all === true ?
+        jobs.waitAll(target.ids, options) :
+        jobs.waitAny(target.ids, options)
+      const what = target.ids === undefined ? `job ${target.id}` : `${target.ids.length} jobs`
+      return yield* withProgress(waiting, context, (elapsed) => `waiting for ${what}: ${elapsed}s`)
+    })
 })
+
+type WaitTarget = { readonly id: string; readonly ids?: undefined } | { readonly id?: undefined; readonly ids: ReadonlyArray<string> }
+
+/** The job or jobs a wait names: exactly one of job_id and job_ids; all and cursor only where they apply. */
+const waitTarget = (input: {
+  readonly job_id?: string
+  readonly job_ids?: ReadonlyArray<string>
+  readonly all?: boolean
+  readonly cursor?: string
+}): Effect.Effect<WaitTarget, InvalidArgument> => {
+  const fail = (argument: string, reason: string) => Effect.fail(new InvalidArgument({ argument, reason }))
+  if (input.job_ids !== undefined) {
+    if (input.job_id !== undefined) return fail("arguments", "pass job_id for one job or job_ids for several, not both.")
+    if (input.cursor !== undefined) {
+      return fail("cursor", "a cursor belongs to one job: use it with job_id. With job_ids, output that arrives after the call counts.")
+    }
+    return Effect.succeed({ ids: input.job_ids })
+  }
+  if (input.job_id === undefined) return fail("arguments", "pass job_id (the job to wait for) or job_ids (several jobs).")
+  if (input.all === true) return fail("all", "all applies to job_ids; with one job_id, wait already waits for that job.")
+  return Effect.succeed({ id: input.job_id })
+}
 
 const restart = McpTool.make({
   name: "restart",

@@ -36,7 +36,8 @@ export const instructions =
   "Run long shell commands (dev servers, builds, test suites, REPLs) as background jobs. " +
   "Start with execute (add wait_ms for short commands), then use wait with until to block until the job prints what you need or ends, " +
   "instead of polling status or sleeping. Read new output with output and the cursor from the previous result, or tail for the last lines. " +
-  "interact writes to stdin and returns the reply. kill stops a job and everything it started."
+  "interact writes to stdin and returns the reply. kill stops a job and everything it started. " +
+  "Every result carries notices: your jobs that ended since your previous call, each reported once."
 
 /** The most a single JSON-RPC message may hold; large `interact` inputs must fit. */
 const MAX_MESSAGE_BYTES = 128 * 1024 * 1024
@@ -63,7 +64,7 @@ const protocolErrorFor = (error: Error): JSONRPCMessage | undefined => {
  */
 export const serveStdio = (info: ServerInfo): Effect.Effect<void, never, JobManager | Scope.Scope> =>
   Effect.gen(function*() {
-    const server = new Server({ name: info.name, version: info.version }, { capabilities: {}, instructions })
+    const server = new Server({ name: info.name, version: info.version }, { capabilities: { logging: {} }, instructions })
     yield* McpJobServer.register(server)
     // Imported here, not at the top: the SDK module imports node:process, and Node then creates the
     // stdin/stdout/stderr streams at import time, which a library import must not do.
