@@ -75,32 +75,30 @@ const mergeTypeUnion = (json: Record<string, unknown>): Record<string, unknown> 
   return { ...rest, type: types }
 }
 
-/** Removes the given keywords everywhere in a JSON Schema (property names are kept, whatever they are called). */
-const withoutKeywords = (json: unknown, keywords: ReadonlySet<string>, isPropertyMap = false): unknown => {
-  if (Array.isArray(json)) return json.map((item) => withoutKeywords(item, keywords))
+/** What says nothing the rest of a schema does not: a number's title repeats its bounds; an empty list or map. */
+const isNoise = (key: string, value: unknown): boolean =>
+  key === "title" ||
+  ((key === "required" && Array.isArray(value) && value.length === 0) ||
+    (key === "properties" && value !== null && typeof value === "object" && Object.keys(value).length === 0))
+
+/** Removes noise everywhere in a JSON Schema (property names are kept, whatever they are called). */
+const withoutNoise = (json: unknown, isPropertyMap = false): unknown => {
+  if (Array.isArray(json)) return json.map((item) => withoutNoise(item))
   if (json === null || typeof json !== "object") return json
   const entries = Object.entries(json)
-    .filter(([key]) => isPropertyMap || !keywords.has(key))
-    .map(([key, value]) => [key, withoutKeywords(value, keywords, !isPropertyMap && key === "properties")])
+    .filter(([key, value]) => isPropertyMap || !isNoise(key, value))
+    .map(([key, value]) => [key, withoutNoise(value, !isPropertyMap && key === "properties")])
   const object = Object.fromEntries(entries)
   return isPropertyMap ? object : mergeTypeUnion(object)
 }
 
-/** A number's title repeats its bounds, which the schema states anyway. */
-const INPUT_NOISE = new Set(["title"])
 /**
- * An agent reads what a result means from the tool's description and the field names; the output schema only
- * types it (a client validates results against it, so every field stays in it).
+ * A tool's input schema: an inline object (a top-level `$ref` is rejected by MCP clients). Every byte of it is
+ * in every agent's context, so what repeats the rest is left out.
  */
-const OUTPUT_NOISE = new Set(["title", "description", "required", "additionalProperties"])
-
-/**
- * Tool schemas must be inline objects: a top-level `$ref` is rejected by MCP clients. Every byte of them is in
- * every agent's context, so what repeats the schema or the description is left out.
- */
-const toJsonSchema = (schema: Schema.Schema.Any, noise: ReadonlySet<string>): { type: "object"; [key: string]: unknown } => {
+const toJsonSchema = (schema: Schema.Schema.Any): { type: "object"; [key: string]: unknown } => {
   const json = JSONSchema.fromAST(schema.ast, { definitions: {}, topLevelReferenceStrategy: "skip" })
-  return { ...(withoutKeywords(json, noise) as object), type: "object" }
+  return { ...(withoutNoise(json) as object), type: "object" }
 }
 
 const formatParseError = (tool: string, known: ReadonlyArray<string>, error: ParseResult.ParseError): string => {
@@ -151,8 +149,9 @@ export const make = <In extends Schema.Schema.AnyNoContext, Out extends Schema.S
   const definition: Tool = {
     name: tool.name,
     description: tool.description,
-    inputSchema: toJsonSchema(tool.input, INPUT_NOISE),
-    outputSchema: toJsonSchema(tool.output, OUTPUT_NOISE),
+    // No output schema: agents do not read it, and it would double what every agent's context pays for the
+    // tools. The result's fields are the wire schemas' (mcp/wire.ts), which the command-line client decodes.
+    inputSchema: toJsonSchema(tool.input),
     ...(tool.title === undefined ? {} : { title: tool.title }),
     ...(tool.annotations === undefined ? {} : { annotations: tool.annotations })
   }
