@@ -5,6 +5,7 @@
  * stays within the budget, gives the head and the tail around a marker, pages back exactly, and leaves the
  * connection and an unrelated job alive.
  */
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import type { ReadResourceResult } from "@modelcontextprotocol/sdk/types.js"
 import { describe, expect, it, onTestFinished } from "vitest"
 import { startCursor } from "../../../src/mcp/wire.js"
@@ -14,7 +15,8 @@ import { markedSleep } from "../../support/markedSleep.js"
 import { connectStdioForTest, type StdioConnection } from "../../support/mcpClient.js"
 import { eventually } from "../../support/polling.js"
 import { killMarked, processesWithMarker, uniqueMarker } from "../../support/processes.js"
-import { type Listed, type Structured, structuredOf } from "../../support/toolResults.js"
+import { assertHeadAndTail, seqText, textCost } from "../../support/resultBudget.js"
+import { type Listed, type Structured, structuredOf, textOf } from "../../support/toolResults.js"
 
 const KiB = 1024
 /** The default result budget. */
@@ -22,66 +24,49 @@ const BUDGET = 32 * KiB
 /** Far above two copies of a full budget (the text content and structuredContent) and far below 10 MiB. */
 const MESSAGE_BOUND = 100_000
 
-/** What a text costs a result: its UTF-8 bytes, and a JSON escape (6 bytes) for each control character but tab and newline. */
-const textCost = (text: string): number => Buffer.byteLength(text) + 5 * (text.match(/[\x00-\x08\x0b-\x1f\x7f]/g)?.length ?? 0)
-
 /** Output text of a result: stdout and stderr together. */
 const outputCost = (result: Structured): number => textCost(result.stdout as string) + textCost(result.stderr as string)
 
 /** The size of a whole result as JSON: what the JSON-RPC message carries. */
 const messageSize = (result: unknown): number => Buffer.byteLength(JSON.stringify(result))
 
-/** What `seq from to` prints. */
-const numbers = (from: number, to: number): string => {
-  const lines: Array<string> = []
-  for (let n = from; n <= to; n++) lines.push(`${n}\n`)
-  return lines.join("")
-}
-
-/** The marker line between a head and a tail, with what it says. */
-const OMISSION = /⟨… ([\d,]+) bytes, ([\d,]+) lines left out: output with cursor "([^"]+)" reads them …⟩\n/
-
-const countLines = (text: string): number => {
-  let count = 0
-  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) count++
-  return count
-}
-
-/**
- * Splits a head-and-tail text around its marker line and checks it against the text it was taken from: the
- * head is its start, the tail its end, and the marker counts exactly what lies between them.
- */
-const expectHeadAndTail = (what: string, text: string, expected: string) => {
-  const marker = OMISSION.exec(text)
-  expect(marker, `${what}: a marker line`).not.toBeNull()
-  let head = text.slice(0, marker!.index)
-  // A head that ends inside a line gets a line break before the marker.
-  if (head.endsWith("\n") && expected[head.length - 1] !== "\n") head = head.slice(0, -1)
-  const tail = text.slice(marker!.index + marker![0].length)
-  expect(expected.startsWith(head), `${what}: the head is the start`).toBe(true)
-  expect(expected.endsWith(tail), `${what}: the tail is the end`).toBe(true)
-  const left = expected.slice(head.length, expected.length - tail.length)
-  const bytes = Number(marker![1]!.replace(/,/g, ""))
-  const lines = Number(marker![2]!.replace(/,/g, ""))
-  expect(bytes, `${what}: bytes left out`).toBe(Buffer.byteLength(left))
-  expect(lines, `${what}: lines left out`).toBe(countLines(left))
-  return { head, tail, bytes, lines, cursor: marker![3]! }
-}
-
 /** A result of a tool or resource, for the figures printed at the end. */
 interface Measured {
   readonly read: string
+  /** The JSON-RPC result: the text content and structuredContent. */
   readonly message: number
+  /** The text content alone: what Claude Code compares with the tool's maxResultSizeChars. */
+  readonly text: number
+  /** Output text: stdout and stderr. */
   readonly output: number
 }
 
-/** Calls a tool that must succeed; checks its output text against the budget and the whole message against the bound. */
+/** What each tool declares in `_meta["anthropic/maxResultSizeChars"]`, per client. */
+const declaredSizes = new WeakMap<Client, Promise<ReadonlyMap<string, unknown>>>()
+
+const declaredResultSize = async (server: StdioConnection, tool: string): Promise<unknown> => {
+  let declared = declaredSizes.get(server.client)
+  if (declared === undefined) {
+    declared = server.client.listTools().then(({ tools }) => new Map(tools.map((t) => [t.name, t._meta?.["anthropic/maxResultSizeChars"]])))
+    declaredSizes.set(server.client, declared)
+  }
+  return (await declared).get(tool)
+}
+
+/**
+ * Calls a tool that must succeed; checks its output text against the budget, its text content against the size
+ * the tool declares, and the whole message against the bound.
+ */
 const callWithin = async (server: StdioConnection, name: string, args: Record<string, unknown>, budget = BUDGET) => {
   const raw = await server.result(name, args)
   const result = structuredOf(name, raw)
-  const size = { message: messageSize(raw), output: outputCost(result) }
-  expect(size.output, `${name} ${JSON.stringify(args)}: output text within the budget`).toBeLessThanOrEqual(budget)
-  expect(size.message, `${name} ${JSON.stringify(args)}: message within the bound`).toBeLessThanOrEqual(MESSAGE_BOUND)
+  const size = { message: messageSize(raw), text: textOf(raw).length, output: outputCost(result) }
+  const what = `${name} ${JSON.stringify(args)}`
+  expect(size.output, `${what}: output text within the budget`).toBeLessThanOrEqual(budget)
+  expect(size.text, `${what}: text content within the declared maxResultSizeChars`).toBeLessThanOrEqual(
+    await declaredResultSize(server, name) as number
+  )
+  expect(size.message, `${what}: message within the bound`).toBeLessThanOrEqual(MESSAGE_BOUND)
   return { result, size }
 }
 
@@ -91,7 +76,7 @@ const resourceText = (result: ReadResourceResult): string => (result.contents[0]
 const readWithin = async (server: StdioConnection, uri: string, budget = BUDGET) => {
   const result = await server.client.readResource({ uri })
   const text = resourceText(result)
-  const size = { message: messageSize(result), output: textCost(text) }
+  const size = { message: messageSize(result), text: text.length, output: textCost(text) }
   expect(size.output, `${uri}: text within the budget`).toBeLessThanOrEqual(budget)
   expect(size.message, `${uri}: message within the bound`).toBeLessThanOrEqual(MESSAGE_BOUND)
   return { text, size }
@@ -121,11 +106,11 @@ describe("result budget over stdio", () => {
     const unrelated = (await server.call("execute", { command: `${sleep.sleep} 300` })).job_id as string
     expect(await eventually(() => sleep.sleepers() === 1)).toBe(true)
 
-    const expected = numbers(1, 1_200_000)
+    const expected = seqText(1, 1_200_000)
     const executed = await call("execute (wait_ms)", "execute", { command: "seq 1 1200000", wait_ms: 20_000 })
     const id = executed.job_id as string
     expect(executed).toMatchObject({ status: "completed", exit_code: 0, truncated: true })
-    const fromExecute = expectHeadAndTail("execute", executed.stdout as string, expected)
+    const fromExecute = assertHeadAndTail("execute", executed.stdout as string, expected)
     expect(fromExecute.head.startsWith("1\n2\n")).toBe(true)
     expect(fromExecute.tail.endsWith("1199999\n1200000\n")).toBe(true)
     expect(executed.omitted_bytes).toBe(fromExecute.bytes)
@@ -133,11 +118,11 @@ describe("result budget over stdio", () => {
 
     const waited = await call("wait (cursor at start)", "wait", { job_id: id, cursor: startCursor(id), timeout_s: 10 })
     expect(waited).toMatchObject({ status: "completed", reason: "exited", truncated: true, stderr: "" })
-    const fromWait = expectHeadAndTail("wait", waited.stdout as string, expected)
+    const fromWait = assertHeadAndTail("wait", waited.stdout as string, expected)
     expect(waited).toMatchObject({ omitted_bytes: fromWait.bytes, omitted_lines: fromWait.lines, omitted_cursor: fromWait.cursor })
 
     const summary = await call("output (no cursor)", "output", { job_id: id })
-    const fromOutput = expectHeadAndTail("output", summary.stdout as string, expected)
+    const fromOutput = assertHeadAndTail("output", summary.stdout as string, expected)
     expect(summary).toMatchObject({ truncated: true, remaining_bytes: 0, omitted_lines: fromOutput.lines, matches: null })
     expect(fromOutput.head.startsWith("1\n2\n")).toBe(true)
     expect(fromOutput.tail.endsWith("\n1200000\n")).toBe(true)
@@ -164,18 +149,18 @@ describe("result budget over stdio", () => {
     expect(filtered.remaining_bytes as number).toBeGreaterThan(0)
 
     const tailed = await call("tail (lines 1000)", "tail", { job_id: id, lines: 1000 })
-    expect(tailed).toMatchObject({ stdout: numbers(1_199_001, 1_200_000), stderr: "", truncated: false })
+    expect(tailed).toMatchObject({ stdout: seqText(1_199_001, 1_200_000), stderr: "", truncated: false })
 
     // stderr holds the same flood in a job of its own, for job://…/stderr.
     const toStderr = await call("execute (wait_ms), stderr", "execute", { command: "seq 1 1200000 >&2", wait_ms: 20_000 })
     expect(toStderr).toMatchObject({ status: "completed", stdout: "", truncated: true })
-    expectHeadAndTail("execute, stderr", toStderr.stderr as string, expected)
+    assertHeadAndTail("execute, stderr", toStderr.stderr as string, expected)
 
     for (const [view, job, text] of [["output", id, expected], ["stdout", id, expected], ["stderr", toStderr.job_id as string, expected]] as const) {
       const uri = `job://${job}/${view}`
       const read = await readWithin(server, uri)
       measured.push({ read: `resources/read job://<id>/${view}`, ...read.size })
-      const parts = expectHeadAndTail(uri, read.text, text)
+      const parts = assertHeadAndTail(uri, read.text, text)
       expect(parts.head.startsWith("1\n2\n")).toBe(true)
       expect(parts.tail.endsWith("\n1200000\n")).toBe(true)
     }
@@ -190,7 +175,7 @@ describe("result budget over stdio", () => {
     })).job_id as string
     const replied = await call("interact (1.2M-line reply)", "interact", { job_id: echo, input: "go", until: "^1200000$", timeout_ms: 60_000 })
     expect(replied).toMatchObject({ status: "running", reason: "matched", matched_line: "1200000", truncated: true })
-    const fromInteract = expectHeadAndTail("interact", replied.stdout as string, expected)
+    const fromInteract = assertHeadAndTail("interact", replied.stdout as string, expected)
     expect(fromInteract.head.startsWith("1\n2\n")).toBe(true)
     expect(fromInteract.tail.endsWith("\n1200000\n")).toBe(true)
 
@@ -201,8 +186,11 @@ describe("result budget over stdio", () => {
     expect(server.clientErrors).toEqual([])
 
     console.log(
-      "Result sizes on `seq 1 1200000` (bytes; message = the JSON-RPC result, output = stdout + stderr text):\n" +
-        measured.map((m) => `  ${m.read.padEnd(36)} message ${String(m.message).padStart(6)}  output ${String(m.output).padStart(6)}`).join("\n")
+      "Result sizes on `seq 1 1200000`, in bytes (message: the JSON-RPC result; text: its text content, " +
+        "what maxResultSizeChars bounds; output: stdout + stderr):\n" +
+        measured.map((m) =>
+          `  ${m.read.padEnd(36)} message ${String(m.message).padStart(6)}  text ${String(m.text).padStart(6)}  output ${String(m.output).padStart(6)}`
+        ).join("\n")
     )
 
     await server.call("kill", { job_id: echo, signal: "SIGKILL" })
@@ -213,7 +201,7 @@ describe("result budget over stdio", () => {
 
   it("paging with a cursor reassembles 300,000 lines exactly, each page within the budget", { timeout: 60_000 }, async () => {
     const server = await connectStdioForTest()
-    const expected = numbers(1, 300_000)
+    const expected = seqText(1, 300_000)
     const started = await callWithin(server, "execute", { command: "seq 1 300000", wait_ms: 20_000 })
     const id = started.result.job_id as string
     expect(started.result.status).toBe("completed")
@@ -249,7 +237,7 @@ describe("result budget over stdio", () => {
     const started = await callWithin(server, "execute", { command: "head -c 10000000 /dev/zero | tr '\\0' a; echo END", wait_ms: 20_000 })
     const id = started.result.job_id as string
     expect(started.result).toMatchObject({ status: "completed", truncated: true })
-    expectHeadAndTail("execute", started.result.stdout as string, expected)
+    assertHeadAndTail("execute", started.result.stdout as string, expected)
 
     const tailed = await callWithin(server, "tail", { job_id: id, lines: 1 })
     const cut = /^(a+) ⟨… ([\d,]+) bytes cut …⟩ (a*END)\n$/.exec(tailed.result.stdout as string)
@@ -259,13 +247,13 @@ describe("result budget over stdio", () => {
     expect(tailed.size.output).toBeGreaterThan(BUDGET / 2)
 
     const summary = await callWithin(server, "output", { job_id: id })
-    const parts = expectHeadAndTail("output", summary.result.stdout as string, expected)
+    const parts = assertHeadAndTail("output", summary.result.stdout as string, expected)
     expect(parts.tail.endsWith("aEND\n")).toBe(true)
     expect(parts.lines).toBe(0)
     const waited = await callWithin(server, "wait", { job_id: id, cursor: startCursor(id), timeout_s: 5 })
-    expectHeadAndTail("wait", waited.result.stdout as string, expected)
+    assertHeadAndTail("wait", waited.result.stdout as string, expected)
     const resource = await readWithin(server, `job://${id}/output`)
-    expectHeadAndTail("job://…/output", resource.text, expected)
+    assertHeadAndTail("job://…/output", resource.text, expected)
     expect(server.clientErrors).toEqual([])
   })
 
@@ -358,13 +346,14 @@ describe("result budget over stdio", () => {
       }
     }
     const widest = await callWithin(server, "output", { job_id: id, max_bytes: 1_048_576 })
-    expect(widest.result).toMatchObject({ stdout: numbers(1, 1000), truncated: false })
+    expect(widest.result).toMatchObject({ stdout: seqText(1, 1000), truncated: false })
   })
 
   it("a tiny max_bytes holds for every tool, long lines and both streams included", async () => {
     const marker = uniqueMarker("budget-tiny")
     const server = await connectStdioForTest()
-    const printer = "for (let n = 1; n <= 200; n++) console.log(n); console.log('x'.repeat(5000)); console.error('warning: ' + 'y'.repeat(3000))"
+    // 200 short lines, a 5,000-byte line, and a 3,000-byte warning on stderr.
+    const printer = "seq 1 200; head -c 5000 /dev/zero | tr '\\0' x; echo; { printf 'warning: '; head -c 3000 /dev/zero | tr '\\0' y; echo; } >&2"
     const echo = (await server.call("execute", {
       command: nodeScript("process.stdin.on('data', (d) => { process.stdout.write(d); process.stderr.write(d) })", marker)
     })).job_id as string
@@ -374,7 +363,7 @@ describe("result budget over stdio", () => {
         expect(result.truncated, `${name} ${JSON.stringify(args)} max_bytes ${maxBytes}: truncated`).toBe(true)
         return size
       }
-      const started = await server.call("execute", { command: nodeScript(printer, marker), wait_ms: 20_000, max_bytes: maxBytes })
+      const started = await server.call("execute", { command: printer, wait_ms: 20_000, max_bytes: maxBytes })
       expect(outputCost(started), `execute max_bytes ${maxBytes}`).toBeLessThanOrEqual(maxBytes)
       const id = started.job_id as string
       await within("output", { job_id: id })
@@ -392,19 +381,19 @@ describe("result budget over stdio", () => {
   it("MCP_BG_MAX_RESULT_SIZE=4KB keeps every result within 4 KiB", { timeout: 60_000 }, async () => {
     const budget = 4 * KiB
     const server = await connectStdioForTest({ MCP_BG_MAX_RESULT_SIZE: "4KB" })
-    const expected = numbers(1, 100_000)
+    const expected = seqText(1, 100_000)
     const started = await callWithin(server, "execute", { command: "seq 1 100000", wait_ms: 20_000 }, budget)
     const id = started.result.job_id as string
-    expectHeadAndTail("execute", started.result.stdout as string, expected)
-    expectHeadAndTail("output", (await callWithin(server, "output", { job_id: id }, budget)).result.stdout as string, expected)
-    expectHeadAndTail("wait", (await callWithin(server, "wait", { job_id: id, cursor: startCursor(id), timeout_s: 5 }, budget)).result.stdout as string, expected)
+    assertHeadAndTail("execute", started.result.stdout as string, expected)
+    assertHeadAndTail("output", (await callWithin(server, "output", { job_id: id }, budget)).result.stdout as string, expected)
+    assertHeadAndTail("wait", (await callWithin(server, "wait", { job_id: id, cursor: startCursor(id), timeout_s: 5 }, budget)).result.stdout as string, expected)
     const page = (await callWithin(server, "output", { job_id: id, cursor: startCursor(id) }, budget)).result
     expect(Buffer.byteLength(page.stdout as string)).toBeGreaterThan(budget - 16)
     expect((await callWithin(server, "output", { job_id: id, filter: "7$" }, budget)).result.matches).toBe(10_000)
     const tailed = (await callWithin(server, "tail", { job_id: id, lines: 1000 }, budget)).result
     expect(expected.endsWith(tailed.stdout as string)).toBe(true)
     expect(tailed.truncated).toBe(true)
-    for (const view of ["output", "stdout"]) expectHeadAndTail(view, (await readWithin(server, `job://${id}/${view}`, budget)).text, expected)
+    for (const view of ["output", "stdout"]) assertHeadAndTail(view, (await readWithin(server, `job://${id}/${view}`, budget)).text, expected)
     // A call may still ask for more than the server's budget.
     expect(Buffer.byteLength((await server.call("output", { job_id: id, max_bytes: 8 * KiB })).stdout as string)).toBeGreaterThan(budget)
 
