@@ -156,11 +156,11 @@ describe("result budget over stdio", () => {
     expect(toStderr).toMatchObject({ status: "completed", stdout: "", truncated: true })
     assertHeadAndTail("execute, stderr", toStderr.stderr as string, expected)
 
-    for (const [view, job, text] of [["output", id, expected], ["stdout", id, expected], ["stderr", toStderr.job_id as string, expected]] as const) {
+    for (const [view, job] of [["output", id], ["stdout", id], ["stderr", toStderr.job_id as string]] as const) {
       const uri = `job://${job}/${view}`
       const read = await readWithin(server, uri)
       measured.push({ read: `resources/read job://<id>/${view}`, ...read.size })
-      const parts = assertHeadAndTail(uri, read.text, text)
+      const parts = assertHeadAndTail(uri, read.text, expected)
       expect(parts.head.startsWith("1\n2\n")).toBe(true)
       expect(parts.tail.endsWith("\n1200000\n")).toBe(true)
     }
@@ -394,6 +394,16 @@ describe("result budget over stdio", () => {
     expect(expected.endsWith(tailed.stdout as string)).toBe(true)
     expect(tailed.truncated).toBe(true)
     for (const view of ["output", "stdout"]) assertHeadAndTail(view, (await readWithin(server, `job://${id}/${view}`, budget)).text, expected)
+    // Both streams, one after the other: the head is stdout's start, the tail stderr's end, and each stream
+    // marks what it lost between them.
+    const both = (await callWithin(server, "execute", { command: "seq 1 100000; seq 1 100000 >&2", wait_ms: 20_000 }, budget)).result
+    const bothSummary = (await callWithin(server, "output", { job_id: both.job_id }, budget)).result
+    const fromStdout = assertHeadAndTail("stdout", bothSummary.stdout as string, expected)
+    const fromStderr = assertHeadAndTail("stderr", bothSummary.stderr as string, expected)
+    expect(fromStdout.head.startsWith("1\n2\n")).toBe(true)
+    expect(fromStderr.tail.endsWith("\n99999\n100000\n")).toBe(true)
+    expect(fromStdout.cursor).toBe(fromStderr.cursor)
+    expect(bothSummary).toMatchObject({ omitted_bytes: fromStdout.bytes + fromStderr.bytes, omitted_lines: fromStdout.lines + fromStderr.lines })
     // A call may still ask for more than the server's budget.
     expect(Buffer.byteLength((await server.call("output", { job_id: id, max_bytes: 8 * KiB })).stdout as string)).toBeGreaterThan(budget)
 
