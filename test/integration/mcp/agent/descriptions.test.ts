@@ -1,5 +1,6 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { instructions } from "../../../../src/mcp/stdio.js"
 import { connectInMemory, type McpConnection } from "../../../support/mcpClient.js"
 
 /** Sentences of a description, not counting the dots of "e.g." or of "..." lists. */
@@ -42,7 +43,6 @@ describe("tool descriptions and schemas", () => {
     }
     const byName = new Map(tools.map((tool) => [tool.name, tool.description ?? ""]))
     expect(byName.get("status")).toMatch(/call wait instead of polling/)
-    const instructions = harness.client.getInstructions() ?? ""
     expect(instructions).toMatch(/never poll status or sleep/)
     expect(instructions).toMatch(/notices/)
     expect(instructions).toMatch(/remaining_bytes/)
@@ -51,7 +51,7 @@ describe("tool descriptions and schemas", () => {
   it("tools/list stays within 10 KB of JSON, and each description and the instructions within Claude Code's 2 KB cut", () => {
     expect(JSON.stringify({ tools }).length).toBeLessThanOrEqual(10 * 1024)
     for (const tool of tools) expect((tool.description ?? "").length, tool.name).toBeLessThan(2048)
-    expect((harness.client.getInstructions() ?? "").length).toBeLessThan(2048)
+    expect(instructions.length).toBeLessThan(2048)
   })
 
   it("every argument has a description; schemas are inline objects without $ref", () => {
