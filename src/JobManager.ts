@@ -342,7 +342,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     const context = yield* checkContext(options.context)
     const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
     const read = { raw: options.raw, budget }
-    if (filter !== undefined) return search(job, from, { ...read, pattern: filter, context })
+    if (filter !== undefined) return yield* search(job, from, { ...read, pattern: filter, context })
     if (options.cursor !== undefined) return readPage(job, from, read)
     return { ...readSince(job, from, read), matches: null }
   })

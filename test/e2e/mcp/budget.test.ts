@@ -337,6 +337,24 @@ describe("result budget over stdio", () => {
     await expectNoneLeft(server, marker)
   })
 
+  it("a search through 8 MB of output pauses for other calls: list answers before the search does", { timeout: 60_000 }, async () => {
+    const server = await connectStdioForTest()
+    onTestFinished(() => server.close())
+    const started = await server.call("execute", { command: "seq 1 1200000", wait_ms: 30_000 })
+    expect(started.status).toBe("completed")
+    const order: Array<string> = []
+    // A pattern that matches almost nothing: every one of the 1.2M lines is tested.
+    const searching = server.call("output", { job_id: started.job_id, filter: "^1234567[0-9]$" }).then((result) => {
+      order.push("output")
+      return result
+    })
+    // Sent right after the search on the same pipe; answered while the search still runs.
+    const listing = server.call("list").then(() => order.push("list"))
+    const [found] = await Promise.all([searching, listing])
+    expect(found.matches).toBe(0)
+    expect(order).toEqual(["list", "output"])
+  })
+
   it("max_bytes takes 1 B to 1 MiB and is named when out of range", async () => {
     const server = await connectStdioForTest()
     const id = (await server.call("execute", { command: "seq 1 1000", wait_ms: 10_000 })).job_id as string
