@@ -143,7 +143,7 @@ const list = McpTool.make({
   name: "list",
   title: "List jobs",
   description:
-    "Jobs, running or recently ended, newest first, with status and exit code.",
+    "Jobs, running or recently ended, newest first, with status and exit code. Jobs that end also come as notices in the next result of any tool.",
   input: Schema.Struct({}),
   output: Wire.JobList,
   annotations: { readOnlyHint: true, openWorldHint: false },
