@@ -157,6 +157,8 @@ const fit = (available: number, budget: number, attempt: (take: number) => Piece
   const limit = Math.min(available, Math.max(budget, MIN_TAKE) * GROWTH_LIMIT)
   let take = Math.min(available, Math.max(budget, MIN_TAKE))
   let best: { take: number; piece: Piece } | undefined
+  // The smallest take found too big: between the best and it, a search finds the most that fits.
+  let tooBig = Number.POSITIVE_INFINITY
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const piece = attempt(take)
     if (piece.cost <= budget || take <= MIN_TAKE) {
@@ -164,10 +166,17 @@ const fit = (available: number, budget: number, attempt: (take: number) => Piece
       if (take >= limit || piece.cost * 2 > budget) break
       take = Math.min(limit, take * 2)
     } else {
+      tooBig = Math.min(tooBig, take)
       const smaller = Math.max(MIN_TAKE, Math.min(take - 1, Math.floor((take * budget) / piece.cost * 0.95)))
       if (best !== undefined && smaller <= best.take) break
       take = smaller
     }
+  }
+  for (let round = 0; best !== undefined && best.piece.cost <= budget && Number.isFinite(tooBig) && tooBig - best.take > 1 && round < MAX_ROUNDS; round++) {
+    const middle = Math.floor((best.take + tooBig) / 2)
+    const piece = attempt(middle)
+    if (piece.cost <= budget) best = { take: middle, piece }
+    else tooBig = middle
   }
   const piece = best?.piece ?? attempt(MIN_TAKE)
   return piece.cost <= budget ? piece : smallestProgress(available, budget, attempt) ?? piece

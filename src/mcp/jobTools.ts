@@ -50,6 +50,8 @@ const withProgress = <A, E, R>(
   return Effect.raceFirst(effect, ticker)
 }
 
+const encodeSummary = Schema.encodeSync(Wire.JobSummary)
+
 /** A command as `list` shows it: long ones shortened (status has the whole command). */
 const LIST_COMMAND_LENGTH = 200
 
@@ -59,10 +61,10 @@ const listWithin = (summaries: ReadonlyArray<JobSummary>, budget: number) => {
   let size = 0
   for (const summary of summaries) {
     const command = summary.command.length > LIST_COMMAND_LENGTH ? summary.command.slice(0, LIST_COMMAND_LENGTH - 1) + "…" : summary.command
-    // An entry's JSON is its command plus about 200 bytes of id, status and times.
-    size += Buffer.byteLength(command) + 200
+    const entry = { ...summary, command }
+    size += Buffer.byteLength(JSON.stringify(encodeSummary(entry))) + 1
     if (size > budget && jobs.length > 0) return { jobs, omittedJobs: summaries.length - jobs.length }
-    jobs.push({ ...summary, command })
+    jobs.push(entry)
   }
   return { jobs }
 }

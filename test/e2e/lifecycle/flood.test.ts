@@ -5,6 +5,7 @@
  * (The 1 GiB floods are in floodGiB.test.ts.)
  */
 import { describe, expect, it } from "vitest"
+import { startCursor } from "../../../src/mcp/wire.js"
 import { connectStdioForTest, type StdioConnection } from "../../support/mcpClient.js"
 import { eventually } from "../../support/polling.js"
 
@@ -62,7 +63,8 @@ describe("output floods", () => {
     expect(status.status).toBe("completed")
     expect(status.stdout_bytes).toBe(total + 3)
     expect(status.dropped_stdout_bytes).toBe(total + 3 - cap)
-    const tail = await server.call<{ stdout: string }>("tail", { job_id, lines: 1 })
+    // The line is the whole retained megabyte: a result budget of 1 MiB (the most a call may ask) holds it.
+    const tail = await server.call<{ stdout: string }>("tail", { job_id, lines: 1, max_bytes: cap })
     expect(tail.stdout).toHaveLength(cap)
     expect(tail.stdout).toBe("x".repeat(cap - 3) + "END")
   })
@@ -78,8 +80,16 @@ describe("output floods", () => {
     expect(status.status).toBe("completed")
     expect(status.stdout_bytes).toBe(total)
     expect(status.dropped_stdout_bytes).toBe(total - cap)
-    const output = await server.call<{ stdout: string }>("output", { job_id, raw: true })
-    expect(output.stdout).toBe(new TextDecoder().decode(generatedTail(total, cap)))
+    // Page by page from the start: what is retained, every byte once.
+    let text = ""
+    let cursor = startCursor(job_id)
+    while (true) {
+      const page = await server.call<{ stdout: string; cursor: string; remaining_bytes: number }>("output", { job_id, cursor, raw: true })
+      text += page.stdout
+      cursor = page.cursor
+      if (page.remaining_bytes === 0) break
+    }
+    expect(text).toBe(new TextDecoder().decode(generatedTail(total, cap)))
   })
 
   it("never deadlock a job that floods stdout and stderr at once, even when nobody reads it", async () => {

@@ -3,6 +3,7 @@
  * figures (server RSS, `list` and `status` response times while the flood runs) and checks the bounds.
  */
 import { describe, expect, it } from "vitest"
+import { textCost } from "../../support/resultBudget.js"
 import { connectStdioForTest } from "../../support/mcpClient.js"
 import { residentBytes } from "../../support/processes.js"
 
@@ -67,7 +68,8 @@ describe(`${SCALE} GiB floods`, () => {
       expect(status.dropped_stdout_bytes).toBe(SIZE + 7 - CAP)
       expect(listTimes.length).toBeGreaterThanOrEqual(3)
       expect(peak - baseline).toBeLessThan(4 * CAP + 128 * MiB)
-      const end = await running.call<{ stdout: string }>("output", { job_id, max_bytes: 64, raw: true })
+      // A budget of exactly what the last 64 bytes cost (a raw NUL counts as the six bytes JSON needs for it).
+      const end = await running.call<{ stdout: string }>("output", { job_id, max_bytes: textCost(tail), raw: true })
       expect(end.stdout).toBe(tail)
     })
   }
