@@ -27,7 +27,7 @@ import {
 } from "./domain/errors.js"
 import { JobEvent } from "./domain/JobEvent.js"
 import type { KillResult, StdinMode } from "./domain/JobStatus.js"
-import type { JobDetails, JobSummary, OutputView, TailView, WaitResult } from "./domain/JobViews.js"
+import type { JobDetails, JobPorts, JobSummary, OutputView, TailView, WaitResult } from "./domain/JobViews.js"
 import { makeEventHub } from "./internal/EventHub.js"
 import type { Job } from "./internal/Job.js"
 import { makeJobLauncher } from "./internal/JobLauncher.js"
@@ -36,6 +36,7 @@ import {
   checkDuration,
   checkEnv,
   checkMaxBytes,
+  checkPort,
   checkSignal,
   checkTailLines,
   inputBytes,
@@ -46,6 +47,7 @@ import { JobTable } from "./internal/JobTable.js"
 import { awaitJob } from "./internal/JobWait.js"
 import { compileLinePattern } from "./internal/LinePattern.js"
 import { ownedView } from "./internal/OwnerView.js"
+import { makePortMonitor } from "./internal/PortMonitor.js"
 import { writeInput } from "./internal/stdinWriter.js"
 import { awaitGone, killJob, stopJob } from "./internal/Supervisor.js"
 import { JobConfig } from "./JobConfig.js"
@@ -74,6 +76,11 @@ export interface ExecuteOptions {
   readonly stdin?: StdinMode | undefined
   /** Who the job belongs to: `ownedBy(owner)` views see only their owner's jobs. Ignored by an owner's view. */
   readonly owner?: string | undefined
+  /**
+   * When the job counts as ready (see `WaitOptions.untilReady`): a line of output matches this pattern (a string
+   * is RE2 syntax), or it listens on this port (`"any"`: on any port). `restart` keeps it.
+   */
+  readonly ready?: string | RegExp | { readonly port: number | "any" } | undefined
 }
 
 /**
@@ -112,6 +119,10 @@ export interface WaitOptions {
   readonly cursor?: string | undefined
   /** New output is everything since the job started (when no cursor is given). */
   readonly fromStart?: boolean | undefined
+  /** Return once the job listens on this port (TCP or UDP), or on any with `true`; the result carries its ports. */
+  readonly untilPort?: boolean | number | undefined
+  /** Return once the job is ready by its `ready` condition (instead of `until` and `untilPort`); ignored without one. */
+  readonly untilReady?: boolean | undefined
   readonly maxBytes?: number | undefined
   readonly raw?: boolean | undefined
 }
@@ -178,6 +189,12 @@ export interface JobManagerService {
   readonly kill: (id: string, options?: { readonly signal?: string | undefined }) => Effect.Effect<KillResult, InvalidArgument>
   /** Waits until the job ends, `until` matches new output, or the timeout passes. */
   readonly wait: (id: string, options?: WaitOptions) => Effect.Effect<WaitResult, JobNotFound | InvalidArgument>
+  /**
+   * Waits until nothing listens on any of `ports` any more (whoever held them), within `timeout` (default: the
+   * kill grace plus a second, by when a stopped job's group is gone): true once they are free, false if not by
+   * then, null where listening sockets cannot be read.
+   */
+  readonly awaitPortsFree: (ports: JobPorts, options?: { readonly timeout?: Duration.DurationInput | undefined }) => Effect.Effect<boolean | null>
   /** Stops the job if it runs (and waits until its group is gone), then starts its command again. */
   readonly restart: (
     id: string
@@ -287,7 +304,8 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
   const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
   const table = new JobTable()
   const hub = yield* makeEventHub
-  const { details, start } = yield* makeJobLauncher({ config, table, hub, spawner: yield* Spawner })
+  const ports = yield* makePortMonitor(table, hub)
+  const { details, start } = yield* makeJobLauncher({ config, table, hub, ports, spawner: yield* Spawner })
 
   const execute = Effect.fn("JobManager.execute")(function*(options: ExecuteOptions) {
     yield* policy.check(options.command)
@@ -299,13 +317,22 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
       options.timeout === null ?
       Option.none() :
       Option.some(yield* checkDuration("timeout", options.timeout))
-    return yield* start({ command: options.command, cwd, env, timeout, stdin: options.stdin ?? "pipe", owner: options.owner })
+    const ready = options.ready === undefined ?
+      undefined :
+      typeof options.ready === "object" && !(options.ready instanceof RegExp) ?
+      { port: yield* checkPort("ready.port", options.ready.port) } :
+      { until: yield* compileLinePattern("ready", options.ready) }
+    return yield* start({ command: options.command, cwd, env, timeout, stdin: options.stdin ?? "pipe", owner: options.owner, ready })
   })
 
-  const list = Effect.sync(() => Array.from(table.all(), (job) => job.summary()).reverse())
+  const list = Effect.suspend(() => ports.refresh(table.all())).pipe(
+    Effect.zipRight(Effect.sync(() => Array.from(table.all(), (job) => job.summary()).reverse()))
+  )
 
   const status = Effect.fn("JobManager.status")(function*(id: string) {
-    return yield* details(yield* table.lookup(id))
+    const job = yield* table.lookup(id)
+    yield* ports.refresh([job])
+    return yield* details(job)
   })
 
   const positionFor = (job: Job, cursor: string | undefined, fallback: Position) =>
@@ -345,10 +372,20 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
   const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
     const job = yield* table.lookup(id)
     const from = yield* positionFor(job, options.cursor, options.fromStart === true ? START_CURSOR : job.buffer.position)
-    const until = options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
+    const ready = options.untilReady === true ? job.spec.ready : undefined
+    const until = ready !== undefined ?
+      ("until" in ready ? ready.until : undefined) :
+      options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
+    const untilPort = ready !== undefined ?
+      ("port" in ready ? ready.port : undefined) :
+      options.untilPort === undefined || options.untilPort === false ? undefined : yield* checkPort("until_port", options.untilPort)
     const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_WAIT)
     const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
-    return yield* awaitJob(job, from, { timeout, until, budget, raw: options.raw })
+    const waiting = awaitJob(job, from, { timeout, until, untilPort, budget, raw: options.raw })
+    if (untilPort === undefined) return yield* waiting
+    // A port opened just now counts: look at once, then let the watcher look often while this waits.
+    yield* ports.refresh([job], 0)
+    return yield* ports.watching(waiting)
   })
 
   const interact = Effect.fn("JobManager.interact")(function*(id: string, input: string, options: InteractOptions = {}) {
@@ -386,6 +423,12 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     return stopped ? "killed" as const : "already_terminated" as const
   })
 
+  const awaitPortsFree = (jobPorts: JobPorts, options: { readonly timeout?: Duration.DurationInput | undefined } = {}) =>
+    ports.awaitFree(
+      jobPorts,
+      options.timeout === undefined ? Duration.sum(config.killGrace, Duration.seconds(1)) : Duration.decode(options.timeout)
+    ).pipe(Effect.withSpan("JobManager.awaitPortsFree"))
+
   const restart = Effect.fn("JobManager.restart")(function*(id: string) {
     const job = yield* table.lookup(id)
     if (job.processRunning || (yield* job.process.groupAlive)) {
@@ -408,6 +451,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     interact,
     kill,
     wait,
+    awaitPortsFree,
     restart,
     events: hub.stream(true),
     lifecycleEvents: hub.stream(false),

@@ -5,9 +5,10 @@
  */
 import * as Data from "effect/Data"
 import type { JobStatus } from "./JobStatus.js"
+import type { JobPorts } from "./JobViews.js"
 
 /**
- * A job started, produced output, or ended. `Output.cursor` is the cursor just after the chunk, so a
+ * A job started, produced output, changed the ports it listens on, or ended. `Output.cursor` is the cursor just after the chunk, so a
  * subscriber that fell behind can read what it missed with `output`.
  *
  * @since 0.1.0
@@ -28,6 +29,8 @@ export type JobEvent = Data.TaggedEnum<{
     readonly signal: string | null
   }
   Removed: { readonly jobId: string }
+  /** The job started or stopped listening on a port: `ports` is what it listens on now. */
+  PortsChanged: { readonly jobId: string; readonly ports: JobPorts }
 }>
 
 /**

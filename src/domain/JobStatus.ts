@@ -48,14 +48,15 @@ export const StdinMode = Schema.Literal("pipe", "null")
 export type StdinMode = typeof StdinMode.Type
 
 /**
- * Why a `wait` or `interact` returned: the job ended, `until` matched, the time bound passed, or (for
- * `interact`) the job went quiet after answering.
+ * Why a `wait` or `interact` returned: the job ended, `until` matched, the job listens on the port waited
+ * for, the time bound passed, or (for `interact`) the job went quiet after answering.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const WaitReason = Schema.Literal("exited", "matched", "timeout", "idle").annotations({
-  description: "exited: the job ended; matched: until matched (see matched_line); timeout: the bound passed; idle: the job went quiet."
+export const WaitReason = Schema.Literal("exited", "matched", "listening", "timeout", "idle").annotations({
+  description:
+    "exited: the job ended; matched: until matched (see matched_line); listening: the job listens on the port waited for; timeout: the bound passed; idle: the job went quiet."
 })
 
 /**

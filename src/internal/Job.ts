@@ -11,10 +11,11 @@ import type * as Scope from "effect/Scope"
 import * as os from "node:os"
 import { InvalidArgument } from "../domain/errors.js"
 import type { JobStatus, StdinMode } from "../domain/JobStatus.js"
-import type { JobDetails, JobSummary } from "../domain/JobViews.js"
+import type { JobDetails, JobPorts, JobSummary } from "../domain/JobViews.js"
 import type { Position, StreamName } from "../OutputBuffer.js"
 import { OutputBuffer } from "../OutputBuffer.js"
 import type { ExitInfo, JobProcess } from "../Spawner.js"
+import type { LinePattern } from "./LinePattern.js"
 
 /**
  * What a job was started with; `restart` starts a new job from the same spec.
@@ -32,6 +33,8 @@ export interface JobSpec {
   readonly stdin: StdinMode
   /** Who started the job; only the manager and that owner's view see it. */
   readonly owner?: string | undefined
+  /** When the job counts as ready: a line of output matches, or it listens on a port (`true`: any). */
+  readonly ready?: { readonly until: LinePattern } | { readonly port: true | number } | undefined
 }
 
 /**
@@ -61,6 +64,10 @@ export class Notifier {
   }
 }
 
+/** A job's ready condition in words: its pattern, `port 3000` or `any port`. */
+const describeReady = (ready: JobSpec["ready"]): string | null =>
+  ready === undefined ? null : "until" in ready ? ready.until.source : ready.port === true ? "any port" : `port ${ready.port}`
+
 /**
  * The opaque cursor for a position in a job's output: `<first 8 characters of the id>:<stdout>:<stderr>`.
  *
@@ -82,6 +89,10 @@ export class Job {
   readonly outputArrived = new Notifier()
   /** Fired when the status, the exit or stdin changes. */
   readonly stateChanged = new Notifier()
+  /** Fired when the ports the job listens on change. */
+  readonly portsChanged = new Notifier()
+  /** The ports found by the last look; null while unknown. */
+  private portsValue: JobPorts | null = null
   private exitInfo: ExitInfo | undefined
   private endedAtDate: Date | undefined
   private stopReasonValue: StopReason | undefined
@@ -152,6 +163,18 @@ export class Job {
     return false
   }
 
+  get ports(): JobPorts | null {
+    return this.portsValue
+  }
+
+  /** Records the ports a look found; the previous ones, so that a caller can tell a change. */
+  setPorts(ports: JobPorts | null): JobPorts | null {
+    const previous = this.portsValue
+    this.portsValue = ports
+    this.portsChanged.fire()
+    return previous
+  }
+
   append(stream: StreamName, chunk: Uint8Array): void {
     this.buffer.append(stream, chunk)
     this.outputArrived.fire()
@@ -203,7 +226,8 @@ export class Job {
       command: this.spec.command,
       startedAt: this.startedAt,
       endedAt: this.endedAtDate ?? null,
-      exitCode: this.exitInfo?.code ?? null
+      exitCode: this.exitInfo?.code ?? null,
+      ports: this.portsValue
     }
   }
 
@@ -218,6 +242,7 @@ export class Job {
       timeoutMs: this.spec.timeout._tag === "Some" ? Duration.toMillis(this.spec.timeout.value) : null,
       stdin: this.spec.stdin,
       stdinOpen,
+      ready: describeReady(this.spec.ready),
       stdoutBytes: buffer.bytesSeen("stdout"),
       stderrBytes: buffer.bytesSeen("stderr"),
       droppedStdoutBytes: buffer.bytesDropped("stdout"),

@@ -22,6 +22,7 @@ import type { Spawner } from "../Spawner.js"
 import type { EventHub } from "./EventHub.js"
 import { Job, type JobSpec } from "./Job.js"
 import type { JobTable, Reservation } from "./JobTable.js"
+import type { PortMonitor } from "./PortMonitor.js"
 import { stopGroup, supervise, type SupervisorHooks } from "./Supervisor.js"
 
 /** @internal */
@@ -38,8 +39,9 @@ export const makeJobLauncher = Effect.fnUntraced(function*(options: {
   readonly table: JobTable
   readonly hub: EventHub
   readonly spawner: Spawner["Type"]
+  readonly ports: PortMonitor
 }) {
-  const { config, hub, spawner, table } = options
+  const { config, hub, ports, spawner, table } = options
   const fibers = yield* FiberMap.make<string>()
   // Job scopes are children of the manager's, closed in parallel: on shutdown all jobs stop at once, not one grace period after another.
   const jobScopes = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.parallel)
@@ -92,6 +94,7 @@ export const makeJobLauncher = Effect.fnUntraced(function*(options: {
     yield* Scope.addFinalizer(scope, stopGroup(process, config.killGrace))
     const job = new Job(id, spec, startedAt, config.maxOutputSize, process, scope)
     slot.fill(job)
+    yield* ports.jobStarted(job)
     yield* FiberMap.run(fibers, id, supervise(job, settings, hooks).pipe(Effect.ensuring(remove(job))))
     yield* hub.publish(JobEvent.Started({ jobId: id, command: spec.command, pid: process.pid }))
     yield* Effect.logInfo("job started").pipe(Effect.annotateLogs({ job: id, pid: process.pid, command: spec.command }))

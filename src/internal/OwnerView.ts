@@ -52,6 +52,7 @@ export const ownedView = (
     kill: (id, options) =>
       Effect.suspend(() => (owns(id) ? manager.kill(id, options) : Effect.as(checkSignal(options?.signal), "not_found" as const))),
     wait: (id, options) => ifOwned(id, () => manager.wait(id, options)),
+    awaitPortsFree: manager.awaitPortsFree,
     restart: (id) => ifOwned(id, () => manager.restart(id)),
     events: ownEvents(hub.stream(true)),
     lifecycleEvents: ownEvents(hub.stream(false)),

@@ -66,6 +66,16 @@ export const checkContext = (lines: number | undefined): Either.Either<number, I
     Either.right(lines) :
     Either.left(new InvalidArgument({ argument: "context", reason: `${lines} is out of range: pass a whole number of lines from 0 to 100.` }))
 
+/** A port to wait for: a whole number from 1 to 65535, or any (`true`, `"any"`). @internal */
+export const checkPort = (argument: string, port: number | boolean | "any"): Either.Either<true | number, InvalidArgument> =>
+  port === true || port === "any" ?
+    Either.right(true) :
+    typeof port === "number" && Number.isSafeInteger(port) && port >= 1 && port <= 65535 ?
+    Either.right(port) :
+    Either.left(
+      new InvalidArgument({ argument, reason: `${JSON.stringify(port)} is not a port: pass a whole number from 1 to 65535, or "any".` })
+    )
+
 /** How many lines `tail` gives of each stream: 1 to 1000. @internal */
 export const checkTailLines = (lines: number): Either.Either<number, InvalidArgument> =>
   Number.isSafeInteger(lines) && lines >= 1 && lines <= 1000 ?

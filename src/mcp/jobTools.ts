@@ -6,8 +6,10 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { StdinMode } from "../domain/JobStatus.js"
+import type { WaitResult } from "../domain/JobViews.js"
 import { MAX_RESULT_BUDGET } from "../internal/jobArguments.js"
 import { JobManager } from "../JobManager.js"
 import * as McpTool from "./McpTool.js"
@@ -32,6 +34,20 @@ const untilArg = McpTool.optional(
   Schema.String,
   "An RE2 pattern (linear time; no backreferences or lookaround) searched in each new line of output (stdout or stderr), e.g. \"ready|listening on\"."
 )
+
+const portArg = McpTool.intBetween(1, 65535, "port")
+
+/** How long execute and restart wait for a job started with ready, unless wait_ms says otherwise. */
+const DEFAULT_READY_WAIT_MS = 60_000
+
+/** What a wait for readiness tells besides the output: the matching line and the ports the job listens on. */
+const readiness = (jobs: JobManager["Type"], id: string, result: WaitResult) =>
+  Effect.map(
+    result.ports === undefined ?
+      Effect.map(jobs.status(id), (details) => details.ports).pipe(Effect.orElseSucceed(() => null)) :
+      Effect.succeed(result.ports),
+    (ports) => ({ matchedLine: Option.getOrNull(result.matchedLine), ports })
+  )
 
 /** Sends a progress notification every second while `effect` runs, when the client asked for progress. */
 const withProgress = <A, E, R>(
@@ -86,7 +102,11 @@ const execute = McpTool.make({
       }),
       "pipe (default) keeps stdin open for interact; null gives end-of-file, so a program that asks a question does not hang."
     ),
-    max_bytes: maxBytesArg
+    max_bytes: maxBytesArg,
+    ready: McpTool.optional(
+      Schema.Union(Schema.String, Schema.Struct({ port: Schema.Union(portArg, Schema.Literal("any")) })),
+      "Return once ready: an RE2 pattern for a line of output, or {\"port\": N} or {\"port\": \"any\"} once it listens; waits up to wait_ms (default 60000)."
+    )
   }),
   output: Wire.Started,
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
@@ -98,19 +118,23 @@ const execute = McpTool.make({
         cwd: input.cwd,
         env: input.env,
         timeout: input.timeout_s === undefined ? undefined : Duration.millis(input.timeout_s * 1000),
-        stdin: input.stdin
+        stdin: input.stdin,
+        ready: input.ready
       })
       const base = { id: job.id, status: job.status, pid: job.pid, startedAt: job.startedAt, cursor: Wire.startCursor(job.id) }
-      if (input.wait_ms === undefined) return base
+      if (input.wait_ms === undefined && input.ready === undefined) return base
+      const waitMs = input.wait_ms ?? DEFAULT_READY_WAIT_MS
       const result = yield* withProgress(
-        jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true, maxBytes: input.max_bytes }),
+        jobs.wait(job.id, { timeout: Duration.millis(waitMs), fromStart: true, maxBytes: input.max_bytes, untilReady: true }),
         context,
-        (elapsed) => `waiting for job ${job.id} to end: ${elapsed}s`
+        (elapsed) => `waiting for job ${job.id} to ${input.ready === undefined ? "end" : "be ready"}: ${elapsed}s`
       )
       return {
         ...base,
         status: result.status,
         exitCode: result.exitCode,
+        reason: result.reason,
+        ...(input.ready === undefined ? {} : yield* readiness(jobs, job.id, result)),
         stdout: result.stdout,
         stderr: result.stderr,
         cursor: result.cursor,
@@ -244,9 +268,14 @@ const kill = McpTool.make({
   output: Wire.KillAnswer,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   handler: (input) =>
-    Effect.flatMap(JobManager, (jobs) => jobs.kill(input.job_id, { signal: input.signal })).pipe(
-      Effect.map((result) => ({ status: result }))
-    )
+    Effect.gen(function*() {
+      const jobs = yield* JobManager
+      // The ports the job held before the kill are the ones to see freed.
+      const held = yield* jobs.status(input.job_id).pipe(Effect.map((details) => details.ports), Effect.orElseSucceed(() => null))
+      const status = yield* jobs.kill(input.job_id, { signal: input.signal })
+      if (status !== "killed" || held === null || held.tcp.length + held.udp.length === 0) return { status }
+      return { status, portsFree: yield* jobs.awaitPortsFree(held) }
+    })
 })
 
 const wait = McpTool.make({
@@ -261,6 +290,10 @@ const wait = McpTool.make({
     job_id: JobIdArg,
     timeout_s: McpTool.optional(McpTool.numberBetween(0, 600, "seconds"), "Longest wait in seconds, 0 to 600 (default 30)."),
     until: untilArg,
+    until_port: McpTool.optional(
+      Schema.Union(Schema.Boolean, portArg),
+      "Return once the job listens on this port, or on any port with true."
+    ),
     cursor: McpTool.optional(
       Schema.String,
       "Look for until in, and return, output after this cursor (e.g. the one from execute, to include what the job already printed); " +
@@ -277,6 +310,7 @@ const wait = McpTool.make({
         jobs.wait(input.job_id, {
           timeout: Duration.millis((input.timeout_s ?? 30) * 1000),
           until: input.until,
+          untilPort: input.until_port,
           cursor: input.cursor,
           maxBytes: input.max_bytes,
           raw: input.raw
@@ -295,17 +329,27 @@ const restart = McpTool.make({
   input: Schema.Struct({ job_id: JobIdArg }),
   output: Wire.Restarted,
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
-  handler: (input) =>
-    Effect.flatMap(JobManager, (jobs) => jobs.restart(input.job_id)).pipe(
-      Effect.map((job) => ({
+  handler: (input, context) =>
+    Effect.gen(function*() {
+      const jobs = yield* JobManager
+      const job = yield* jobs.restart(input.job_id)
+      const base = {
         id: job.id,
         previousId: input.job_id,
         status: job.status,
         pid: job.pid,
         startedAt: job.startedAt,
         cursor: Wire.startCursor(job.id)
-      }))
-    )
+      }
+      if (job.ready === null) return base
+      // A job started with ready is waited for again, as execute did; its output stays for wait and output.
+      const result = yield* withProgress(
+        jobs.wait(job.id, { timeout: Duration.millis(DEFAULT_READY_WAIT_MS), fromStart: true, untilReady: true }),
+        context,
+        (elapsed) => `waiting for job ${job.id} to be ready: ${elapsed}s`
+      )
+      return { ...base, status: result.status, reason: result.reason, ...(yield* readiness(jobs, job.id, result)) }
+    })
 })
 
 /**

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { JobStatus, KillResult } from "../domain/JobStatus.js"
+import { JobStatus, KillResult, WaitReason } from "../domain/JobStatus.js"
 import * as Views from "../domain/JobViews.js"
 import { cursorFor } from "../internal/Job.js"
 
@@ -71,6 +71,8 @@ const SecondsFromMillis = Schema.transform(Schema.Number, Schema.Number, {
 
 const jobNames = { id: "job_id", startedAt: "started", endedAt: "ended" } as const
 
+const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
+
 /**
  * One line of `list`: `job_id`, `status`, `command`, `started`, `ended`, `exit_code`.
  *
@@ -128,9 +130,12 @@ export const WaitResult = wireStruct(Views.WaitResult.fields)
  * @since 0.1.0
  * @category schemas
  */
-export const KillAnswer = Schema.Struct({ status: KillResult })
-
-const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
+export const KillAnswer = wireStruct({
+  status: KillResult,
+  portsFree: optional(Schema.NullOr(Schema.Boolean)).annotations({
+    description: "When the job listened on ports: whether they are free again (null: cannot be read here)."
+  })
+})
 
 /**
  * `execute`: the new job, and with `wait_ms` how it ended and what it printed.
@@ -148,6 +153,9 @@ export const Started = wireStruct({
       "Pass to wait or output to read on from here: without wait_ms the start of the job's output, with wait_ms the end of what this result returned."
   }),
   exitCode: optional(Schema.NullOr(Schema.Number)),
+  reason: optional(WaitReason),
+  matchedLine: optional(Schema.NullOr(Schema.String)),
+  ports: optional(Schema.NullOr(Views.JobPorts)),
   stdout: optional(Schema.String),
   stderr: optional(Schema.String),
   truncated: optional(Schema.Boolean),
@@ -169,5 +177,8 @@ export const Restarted = wireStruct({
   startedAt: Views.Timestamp,
   cursor: Schema.String.annotations({
     description: "The start of the new job's output: pass it to wait (e.g. with until \"ready\") so nothing it printed is missed."
-  })
+  }),
+  reason: optional(WaitReason),
+  matchedLine: optional(Schema.NullOr(Schema.String)),
+  ports: optional(Schema.NullOr(Views.JobPorts))
 }, { ...jobNames, previousId: "previous_job_id" })
