@@ -7,7 +7,7 @@
 /** Statuses and the other closed sets of values, as schemas. @since 0.1.0 */
 export { jobStatuses, JobStatus, KillResult, StdinMode, WaitReason } from "./domain/JobStatus.js"
 /** What the runtime tells about a job and its output, as schemas. @since 0.1.0 */
-export { JobDetails, JobSummary, OutputView, TailView, Timestamp, WaitResult } from "./domain/JobViews.js"
+export { JobDetails, JobPorts, JobSummary, ListeningPort, OutputView, TailView, Timestamp, WaitResult } from "./domain/JobViews.js"
 /** The tagged errors of job operations. @since 0.1.0 */
 export {
   CommandRejected,
