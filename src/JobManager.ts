@@ -26,7 +26,7 @@ import {
   type StdinClosed
 } from "./domain/errors.js"
 import { JobEvent } from "./domain/JobEvent.js"
-import type { KillResult, StdinMode } from "./domain/JobStatus.js"
+import type { KillResult, RestartMode, StdinMode } from "./domain/JobStatus.js"
 import type { JobDetails, JobPorts, JobSummary, OutputView, TailView, WaitResult } from "./domain/JobViews.js"
 import { makeEventHub } from "./internal/EventHub.js"
 import type { Job } from "./internal/Job.js"
@@ -37,6 +37,7 @@ import {
   checkEnv,
   checkMaxBytes,
   checkPort,
+  checkRestartPolicy,
   checkSignal,
   checkTailLines,
   inputBytes,
@@ -48,6 +49,7 @@ import { awaitJob } from "./internal/JobWait.js"
 import { compileLinePattern } from "./internal/LinePattern.js"
 import { ownedView } from "./internal/OwnerView.js"
 import { makePortMonitor } from "./internal/PortMonitor.js"
+import { DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT } from "./internal/RestartPolicy.js"
 import { writeInput } from "./internal/stdinWriter.js"
 import { awaitGone, killJob, stopJob } from "./internal/Supervisor.js"
 import { JobConfig } from "./JobConfig.js"
@@ -81,6 +83,13 @@ export interface ExecuteOptions {
    * is RE2 syntax), or it listens on this port (`"any"`: on any port). `restart` keeps it.
    */
   readonly ready?: string | RegExp | { readonly port: number | "any" } | undefined
+  /**
+   * Run the command again when it exits: after a failure (`on-failure`) or any exit (`always`) that `kill`, the
+   * time limit or shutdown did not cause; back-off 1 s doubling to 60 s. The job keeps its id and output.
+   */
+  readonly restart?: RestartMode | undefined
+  /** Consecutive restarts before the job ends with its last exit, 0 to 1000; default 5 (a 60-second run starts the count over). */
+  readonly maxRestarts?: number | undefined
 }
 
 /**
@@ -322,7 +331,10 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
       typeof options.ready === "object" && !(options.ready instanceof RegExp) ?
       { port: yield* checkPort("ready.port", options.ready.port) } :
       { until: yield* compileLinePattern("ready", options.ready) }
-    return yield* start({ command: options.command, cwd, env, timeout, stdin: options.stdin ?? "pipe", owner: options.owner, ready })
+    const restart = options.restart === undefined ?
+      undefined :
+      yield* checkRestartPolicy(options.restart, options.maxRestarts, DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT)
+    return yield* start({ command: options.command, cwd, env, timeout, stdin: options.stdin ?? "pipe", owner: options.owner, ready, restart })
   })
 
   const list = Effect.suspend(() => ports.refresh(table.all())).pipe(

@@ -79,3 +79,18 @@ export const KillResult = Schema.Literal("killed", "signalled", "already_termina
  * @category models
  */
 export type KillResult = typeof KillResult.Type
+
+/**
+ * Whether a job's command runs again when it exits: `no`, `on-failure` (a non-zero exit or a signal the runtime
+ * did not send) or `always` (any exit the runtime did not cause).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RestartMode = Schema.Literal("no", "on-failure", "always")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type RestartMode = typeof RestartMode.Type

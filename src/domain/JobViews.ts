@@ -8,7 +8,7 @@
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { JobStatus, StdinMode, WaitReason } from "./JobStatus.js"
+import { JobStatus, RestartMode, StdinMode, WaitReason } from "./JobStatus.js"
 
 /**
  * A point in time: a `Date`, encoded as an ISO-8601 UTC string.
@@ -90,6 +90,26 @@ export const JobSummary = Schema.Struct({
 export interface JobSummary extends Schema.Schema.Type<typeof JobSummary> {}
 
 /**
+ * One earlier run of a job restarted by its restart policy: its process and how it ended.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobRun = Schema.Struct({
+  pid: Schema.Number,
+  startedAt: Timestamp,
+  endedAt: Timestamp,
+  exitCode: Schema.NullOr(Schema.Number),
+  signal: Schema.NullOr(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface JobRun extends Schema.Schema.Type<typeof JobRun> {}
+
+/**
  * Everything known about one job.
  *
  * @since 0.1.0
@@ -106,6 +126,10 @@ export const JobDetails = Schema.Struct({
   stdin: StdinMode,
   stdinOpen: Schema.Boolean,
   ready: Schema.NullOr(Schema.String).annotations({ description: "The ready condition it was started with: a pattern, port N or any port." }),
+  restartPolicy: RestartMode,
+  restarts: Schema.Number,
+  /** The runs before the current one (the latest 20), each with its exit; the current run's is the job's. */
+  runs: Schema.Array(JobRun),
   stdoutBytes: Schema.Number,
   stderrBytes: Schema.Number,
   droppedStdoutBytes: Schema.Number,

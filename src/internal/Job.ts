@@ -11,11 +11,12 @@ import type * as Scope from "effect/Scope"
 import * as os from "node:os"
 import { InvalidArgument } from "../domain/errors.js"
 import type { JobStatus, StdinMode } from "../domain/JobStatus.js"
-import type { JobDetails, JobPorts, JobSummary } from "../domain/JobViews.js"
+import type { JobDetails, JobPorts, JobRun, JobSummary } from "../domain/JobViews.js"
 import type { Position, StreamName } from "../OutputBuffer.js"
 import { OutputBuffer } from "../OutputBuffer.js"
 import type { ExitInfo, JobProcess } from "../Spawner.js"
 import type { LinePattern } from "./LinePattern.js"
+import type { RestartPolicy } from "./RestartPolicy.js"
 
 /**
  * What a job was started with; `restart` starts a new job from the same spec.
@@ -35,6 +36,8 @@ export interface JobSpec {
   readonly owner?: string | undefined
   /** When the job counts as ready: a line of output matches, or it listens on a port (`true`: any). */
   readonly ready?: { readonly until: LinePattern } | { readonly port: true | number } | undefined
+  /** Whether the command runs again when it exits; none means `no`. */
+  readonly restart?: RestartPolicy | undefined
 }
 
 /**
@@ -63,6 +66,9 @@ export class Notifier {
     for (const listener of this.listeners) listener()
   }
 }
+
+/** Earlier runs kept in a job's details: a job that restarts for days does not grow without bound. */
+const RUNS_KEPT = 20
 
 /** A job's ready condition in words: its pattern, `port 3000` or `any port`. */
 const describeReady = (ready: JobSpec["ready"]): string | null =>
@@ -101,6 +107,12 @@ export class Job {
   private removed = false
   private drained = false
   private shuttingDown = false
+  private currentProcess: JobProcess
+  private runStartedAt: Date
+  private readonly earlierRuns: Array<JobRun> = []
+  private restartCount = 0
+  /** Restarts since the last stable run: what the restart policy's limit counts. */
+  consecutiveRestarts = 0
 
   constructor(
     readonly id: string,
@@ -108,11 +120,39 @@ export class Job {
     readonly startedAt: Date,
     outputCap: number,
     /** The started process. */
-    readonly process: JobProcess,
-    /** The scope that owns the process; closing it stops the process group. */
+    process: JobProcess,
+    /** The scope that owns the job's processes; closing it stops the current process group. */
     readonly scope: Scope.CloseableScope
   ) {
     this.buffer = new OutputBuffer(outputCap)
+    this.currentProcess = process
+    this.runStartedAt = startedAt
+  }
+
+  /** The process of the current run (a restart policy replaces it). */
+  get process(): JobProcess {
+    return this.currentProcess
+  }
+
+  /** When the current run started. */
+  get currentRunStartedAt(): Date {
+    return this.runStartedAt
+  }
+
+  /** How many times the restart policy started the command again. */
+  get restarts(): number {
+    return this.restartCount
+  }
+
+  /** The restart policy replaced the run that ended with `exit` at `endedAt` by `process`, started at `startedAt`. */
+  startNextRun(exit: ExitInfo, endedAt: Date, process: JobProcess, startedAt: Date): void {
+    this.earlierRuns.push({ pid: this.currentProcess.pid, startedAt: this.runStartedAt, endedAt, exitCode: exit.code, signal: exit.signal })
+    if (this.earlierRuns.length > RUNS_KEPT) this.earlierRuns.shift()
+    this.currentProcess = process
+    this.runStartedAt = startedAt
+    this.restartCount++
+    this.consecutiveRestarts++
+    this.stateChanged.fire()
   }
 
   get exit(): ExitInfo | undefined {
@@ -149,8 +189,18 @@ export class Job {
   get status(): JobStatus {
     if (this.stopReasonValue !== undefined) return this.stopReasonValue
     if (this.exitInfo === undefined) return "running"
-    if (this.signalsSent.size > 0 && this.endedBySentSignal(this.exitInfo)) return "killed"
-    return this.exitInfo.code === 0 ? "completed" : "failed"
+    return this.outcomeOf(this.exitInfo)
+  }
+
+  /** The status an exit gives a job the runtime did not stop: killed by a signal sent with `kill`, else completed or failed. */
+  outcomeOf(exit: ExitInfo): "completed" | "failed" | "killed" {
+    if (this.signalsSent.size > 0 && this.endedBySentSignal(exit)) return "killed"
+    return exit.code === 0 ? "completed" : "failed"
+  }
+
+  /** Whether the runtime decided to stop the job (kill, timeout, shutdown): no restart follows. */
+  get stopping(): boolean {
+    return this.stopReasonValue !== undefined || this.shuttingDown
   }
 
   /** Whether the shell died of a signal sent with `kill`, or exited with 128 + its number (its program died of it). */
@@ -243,6 +293,9 @@ export class Job {
       stdin: this.spec.stdin,
       stdinOpen,
       ready: describeReady(this.spec.ready),
+      restartPolicy: this.spec.restart?.mode ?? "no",
+      restarts: this.restartCount,
+      runs: [...this.earlierRuns],
       stdoutBytes: buffer.bytesSeen("stdout"),
       stderrBytes: buffer.bytesSeen("stderr"),
       droppedStdoutBytes: buffer.bytesDropped("stdout"),

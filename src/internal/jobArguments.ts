@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as os from "node:os"
 import { InvalidArgument } from "../domain/errors.js"
+import type { RestartMode } from "../domain/JobStatus.js"
 import type { SignalName, SignalTarget } from "../Spawner.js"
 import { isNegativeAmount } from "./settings.js"
 
@@ -74,6 +75,19 @@ export const checkPort = (argument: string, port: number | boolean | "any"): Eit
     Either.right(port) :
     Either.left(
       new InvalidArgument({ argument, reason: `${JSON.stringify(port)} is not a port: pass a whole number from 1 to 65535, or "any".` })
+    )
+
+/** A restart policy: its mode, and consecutive restarts from 0 to `limit` (default `fallback`). @internal */
+export const checkRestartPolicy = (
+  mode: RestartMode,
+  maxRestarts: number | undefined,
+  fallback: number,
+  limit: number
+): Either.Either<{ readonly mode: RestartMode; readonly maxRestarts: number }, InvalidArgument> =>
+  maxRestarts === undefined || (Number.isSafeInteger(maxRestarts) && maxRestarts >= 0 && maxRestarts <= limit) ?
+    Either.right({ mode, maxRestarts: maxRestarts ?? fallback }) :
+    Either.left(
+      new InvalidArgument({ argument: "max_restarts", reason: `${maxRestarts} is out of range: pass a whole number from 0 to ${limit}.` })
     )
 
 /** How many lines `tail` gives of each stream: 1 to 1000. @internal */

@@ -8,9 +8,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { StdinMode } from "../domain/JobStatus.js"
+import { RestartMode, StdinMode } from "../domain/JobStatus.js"
 import type { WaitResult } from "../domain/JobViews.js"
 import { MAX_RESULT_BUDGET } from "../internal/jobArguments.js"
+import { MAX_RESTARTS_LIMIT } from "../internal/RestartPolicy.js"
 import { JobManager } from "../JobManager.js"
 import * as McpTool from "./McpTool.js"
 import * as Wire from "./wire.js"
@@ -106,6 +107,14 @@ const execute = McpTool.make({
     ready: McpTool.optional(
       Schema.Union(Schema.String, Schema.Struct({ port: Schema.Union(portArg, Schema.Literal("any")) })),
       "Return once ready: an RE2 pattern for a line of output, or {\"port\": N} or {\"port\": \"any\"} once it listens; waits up to wait_ms (default 60000)."
+    ),
+    restart: McpTool.optional(
+      RestartMode,
+      "Run the command again when it exits: on-failure or always (never after kill), same job_id, back-off 1 s doubling to 60 s."
+    ),
+    max_restarts: McpTool.optional(
+      McpTool.intBetween(0, MAX_RESTARTS_LIMIT, "restarts"),
+      "Consecutive restarts before the job ends with its last exit (default 5)."
     )
   }),
   output: Wire.Started,
@@ -119,7 +128,9 @@ const execute = McpTool.make({
         env: input.env,
         timeout: input.timeout_s === undefined ? undefined : Duration.millis(input.timeout_s * 1000),
         stdin: input.stdin,
-        ready: input.ready
+        ready: input.ready,
+        restart: input.restart,
+        maxRestarts: input.max_restarts
       })
       const base = { id: job.id, status: job.status, pid: job.pid, startedAt: job.startedAt, cursor: Wire.startCursor(job.id) }
       if (input.wait_ms === undefined && input.ready === undefined) return base

@@ -89,6 +89,7 @@ export const JobSummary = wireStruct(Views.JobSummary.fields, jobNames)
  */
 export const JobDetails = wireStruct(Views.JobDetails.fields, {
   ...jobNames,
+  runs: { key: "runs", schema: Schema.Array(wireStruct(Views.JobRun.fields, { startedAt: "started", endedAt: "ended" })) },
   timeoutMs: { key: "timeout_s", schema: Schema.NullOr(SecondsFromMillis) }
 })
 

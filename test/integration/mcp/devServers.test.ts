@@ -8,6 +8,7 @@ import { nodeScript, shellQuote } from "../../support/agentHarness.js"
 import { connectInMemory, type McpConnection } from "../../support/mcpClient.js"
 import { eventually, expectEventually } from "../../support/polling.js"
 import { killMarked, processesWithMarker, uniqueMarker } from "../../support/processes.js"
+import { tempDirForTest } from "../../support/tempDir.js"
 
 interface Port {
   readonly address: string
@@ -155,6 +156,45 @@ describe("dev servers over the tools", () => {
     expect(again.reason).toBe("listening")
     expect(again.ports.tcp).toHaveLength(1)
     await mcp.call("kill", { job_id: again.job_id })
+  })
+
+  it("on-failure brings back a server that exits 1 twice, under the same id, with a line per restart", async () => {
+    const dir = tempDirForTest("restarts-")
+    // Counts its runs in a file: the first two crash, the third serves.
+    const command = `n=$(cat runs 2>/dev/null || echo 0); n=$((n+1)); echo $n > runs; ` +
+      `if [ $n -le 2 ]; then echo "crash $n" >&2; exit 1; fi; exec ${httpServer("127.0.0.1")}`
+    const started = await mcp.call<{ job_id: string; reason: string; ports: Ports; stderr: string }>("execute", {
+      command,
+      cwd: dir,
+      restart: "on-failure",
+      ready: { port: "any" }
+    })
+    expect(started.reason).toBe("listening")
+    expect(started.ports.tcp).toHaveLength(1)
+    expect(started.stderr).toBe(
+      "crash 1\n[mcp-background-job] restarted after exit code 1 (1 of 5)\ncrash 2\n[mcp-background-job] restarted after exit code 1 (2 of 5)\n"
+    )
+    const status = await mcp.call<{ job_id: string; status: string; restarts: number; restart_policy: string; runs: ReadonlyArray<{ exit_code: number; started: string; ended: string }> }>(
+      "status",
+      { job_id: started.job_id }
+    )
+    expect(status).toMatchObject({ job_id: started.job_id, status: "running", restarts: 2, restart_policy: "on-failure" })
+    expect(status.runs.map((run) => run.exit_code)).toEqual([1, 1])
+    // The back-off: 1 s before the second run (the virtual-clock tests time each one).
+    expect(Date.parse(status.runs[1]!.started) - Date.parse(status.runs[0]!.ended)).toBeGreaterThanOrEqual(1000)
+    expect(await mcp.call("kill", { job_id: started.job_id })).toEqual({ status: "killed", ports_free: true })
+    expect((await mcp.call<{ status: string; restarts: number }>("status", { job_id: started.job_id })).restarts).toBe(2)
+  })
+
+  it("a job that keeps failing ends failed with its exit code once max_restarts are used up", async () => {
+    const result = await mcp.call<{ status: string; exit_code: number; reason: string; stderr: string }>("execute", {
+      command: "echo down >&2; exit 4",
+      restart: "always",
+      max_restarts: 1,
+      wait_ms: 20_000
+    })
+    expect(result).toMatchObject({ status: "failed", exit_code: 4, reason: "exited" })
+    expect(result.stderr).toBe("down\n[mcp-background-job] restarted after exit code 4 (1 of 1)\ndown\n")
   })
 
   it("refuses a ready port out of range and an until_port that is not a port", async () => {
