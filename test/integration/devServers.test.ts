@@ -1,6 +1,6 @@
 /**
- * Ports through the library API, with real servers: a `PortsChanged` event when a job starts and stops
- * listening, and `awaitPortsFree` after a kill.
+ * Ports and restart policies through the library API, with real processes: a `PortsChanged` event when a
+ * job starts and stops listening, `awaitPortsFree` after a kill, and shutdown stopping a restarted run.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -8,7 +8,10 @@ import * as Queue from "effect/Queue"
 import type { JobEvent } from "../../src/domain/JobEvent.js"
 import { JobManager } from "../../src/JobManager.js"
 import { nodeScript } from "../support/agentHarness.js"
+import { markedSleepScoped } from "../support/markedSleep.js"
+import { expectEventuallyEffect } from "../support/polling.js"
 import { liveJobs } from "../support/runtime.js"
+import { tempDirScoped } from "../support/tempDir.js"
 
 const server = nodeScript(
   `const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>console.log("port "+s.address().port));setInterval(()=>{},1000)`
@@ -52,4 +55,25 @@ describe("ports with real processes", () => {
       yield* jobs.kill(job.id)
       assert.isTrue(yield* jobs.awaitPortsFree(ports!))
     }).pipe(Effect.provide(liveJobs())))
+})
+
+describe("restart policies with real processes", () => {
+  it.scopedLive("closing the runtime stops a restarted run's group, a trap on SIGTERM included", () =>
+    Effect.gen(function*() {
+      const { live, sleep } = yield* markedSleepScoped
+      const dir = yield* tempDirScoped("restart-shutdown-")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const jobs = yield* JobManager
+        // The first run fails; the second ignores SIGTERM in the shell and sleeps in a child.
+        const job = yield* jobs.execute({
+          command: `if [ -e ran ]; then trap '' TERM; ${sleep} 60 & wait; else touch ran; exit 1; fi`,
+          cwd: dir,
+          restart: "on-failure"
+        })
+        yield* expectEventuallyEffect("the second run is up", () => live() > 0, 10_000)
+        assert.strictEqual((yield* jobs.status(job.id)).restarts, 1)
+      }).pipe(Effect.provide(liveJobs())))
+      // The layer's scope has closed: the run's group got SIGTERM, then SIGKILL after the grace.
+      assert.strictEqual(live(), 0)
+    }))
 })
