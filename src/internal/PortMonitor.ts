@@ -80,10 +80,10 @@ export const makePortMonitor = Effect.fnUntraced(function*(table: JobTable, hub:
 
   const refresh = (jobs: Iterable<Job>, maxAgeMs = PORT_CACHE_MS) =>
     lock.withPermits(1)(Effect.gen(function*() {
+      const wanted = Array.from(jobs).filter(observable)
+      if (wanted.length === 0) return
       const now = yield* Clock.currentTimeMillis
-      let covered = now - lastScanAt <= maxAgeMs
-      for (const job of jobs) if (observable(job) && !scanned.has(job.id)) covered = false
-      if (!covered) yield* scanAll
+      if (now - lastScanAt > maxAgeMs || wanted.some((job) => !scanned.has(job.id))) yield* scanAll
     }))
 
   // The watcher: while jobs run, a tick reads the listening sockets' inodes; only a change (or another set of

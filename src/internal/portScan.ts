@@ -138,6 +138,8 @@ const lsofPorts = (owners: ReadonlyArray<PortOwner>, sockets: ReadonlyArray<Lsof
  * @internal
  */
 export const scanPorts = (owners: ReadonlyArray<PortOwner>): Effect.Effect<Array<JobPorts> | undefined> => {
+  // Jobs with no process left hold no socket: nothing to read.
+  if (owners.every((owner) => owner.pids.length === 0 && owner.pgid < 0)) return Effect.succeed(owners.map(() => jobPorts([])))
   if (procNetAvailable) return Effect.sync(() => procPorts(owners, procSockets()))
   if (lsofMissing) return Effect.succeed(undefined)
   return Effect.map(runLsof, (sockets) => (sockets === undefined ? undefined : lsofPorts(owners, sockets)))
