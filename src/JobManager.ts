@@ -18,7 +18,7 @@ import * as fs from "node:fs/promises"
 import {
   type CommandRejected,
   type InputNotAccepted,
-  type InvalidArgument,
+  InvalidArgument,
   type JobLimitReached,
   type JobNotFound,
   JobNotRunning,
@@ -49,6 +49,7 @@ import { awaitJob } from "./internal/JobWait.js"
 import { compileLinePattern } from "./internal/LinePattern.js"
 import { ownedView } from "./internal/OwnerView.js"
 import { makePortMonitor } from "./internal/PortMonitor.js"
+import { portSource } from "./internal/portScan.js"
 import { DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT } from "./internal/RestartPolicy.js"
 import { writeInput } from "./internal/stdinWriter.js"
 import { awaitGone, killJob, stopJob } from "./internal/Supervisor.js"
@@ -299,6 +300,12 @@ const RESTART_GONE_BOUND = Duration.seconds(1)
 
 const START_CURSOR: Position = { stdout: 0, stderr: 0 }
 
+const portsUnknown = (argument: string) =>
+  new InvalidArgument({
+    argument,
+    reason: "the ports a job listens on cannot be read here (no /proc, no lsof). Wait for a line of output instead, e.g. \"listening|ready\"."
+  })
+
 /** The start of one stream's output, the other stream's end: a read from it sees that stream alone. */
 const streamStart = (job: Job, stream: StreamName | undefined): Position =>
   stream === undefined ?
@@ -331,6 +338,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
       typeof options.ready === "object" && !(options.ready instanceof RegExp) ?
       { port: yield* checkPort("ready.port", options.ready.port) } :
       { until: yield* compileLinePattern("ready", options.ready) }
+    if (ready !== undefined && "port" in ready && portSource() === "none") return yield* portsUnknown("ready")
     const restart = options.restart === undefined ?
       undefined :
       yield* checkRestartPolicy(options.restart, options.maxRestarts, DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT)
@@ -397,6 +405,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     if (untilPort === undefined) return yield* waiting
     // A port opened just now counts: look at once, then let the watcher look often while this waits.
     yield* ports.refresh([job], 0)
+    if (job.ports === null) return yield* portsUnknown(options.untilReady === true ? "ready" : "until_port")
     return yield* ports.watching(waiting)
   })
 
