@@ -22,12 +22,14 @@ import {
   type JobLimitReached,
   type JobNotFound,
   JobNotRunning,
+  JobsNotFound,
   type SpawnFailed,
   type StdinClosed
 } from "./domain/errors.js"
 import { JobEvent } from "./domain/JobEvent.js"
 import type { KillResult, RestartMode, StdinMode } from "./domain/JobStatus.js"
 import type { JobDetails, JobPorts, JobSummary, OutputView, TailView, WaitResult } from "./domain/JobViews.js"
+import type { WaitAllResult, WaitAnyResult } from "./domain/WaitMany.js"
 import { makeEventHub } from "./internal/EventHub.js"
 import type { Job } from "./internal/Job.js"
 import { makeJobLauncher } from "./internal/JobLauncher.js"
@@ -45,7 +47,7 @@ import {
 } from "./internal/jobArguments.js"
 import { readPage, readSince, readTranscript, search, tail as tailView } from "./internal/JobOutput.js"
 import { JobTable } from "./internal/JobTable.js"
-import { awaitJob } from "./internal/JobWait.js"
+import { awaitAllJobs, awaitAnyJob, awaitJob } from "./internal/JobWait.js"
 import { compileLinePattern } from "./internal/LinePattern.js"
 import { ownedView } from "./internal/OwnerView.js"
 import { makePortMonitor } from "./internal/PortMonitor.js"
@@ -138,6 +140,15 @@ export interface WaitOptions {
 }
 
 /**
+ * How to wait for several jobs: as for one, but new output is what each job prints after the call (or,
+ * with `fromStart`, since it started).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitManyOptions extends Omit<WaitOptions, "cursor"> {}
+
+/**
  * How to send input and collect the reply.
  *
  * @since 0.1.0
@@ -199,6 +210,19 @@ export interface JobManagerService {
   readonly kill: (id: string, options?: { readonly signal?: string | undefined }) => Effect.Effect<KillResult, InvalidArgument>
   /** Waits until the job ends, `until` matches new output, or the timeout passes. */
   readonly wait: (id: string, options?: WaitOptions) => Effect.Effect<WaitResult, JobNotFound | InvalidArgument>
+  /**
+   * Waits until the first of `ids` ends (or prints a line matching `until`), or the timeout passes; the
+   * result is that job's (at the timeout, the first job's). Fails naming every id that is not a job.
+   */
+  readonly waitAny: (
+    ids: ReadonlyArray<string>,
+    options?: WaitManyOptions
+  ) => Effect.Effect<WaitAnyResult, JobsNotFound | InvalidArgument>
+  /** Waits until every one of `ids` has ended (or printed a line matching `until`), or the timeout passes. */
+  readonly waitAll: (
+    ids: ReadonlyArray<string>,
+    options?: WaitManyOptions
+  ) => Effect.Effect<WaitAllResult, JobsNotFound | InvalidArgument>
   /**
    * Waits until nothing listens on any of `ports` any more (whoever held them), within `timeout` (default: the
    * kill grace plus a second, by when a stopped job's group is gone): true once they are free, false if not by
@@ -365,7 +389,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     const context = yield* checkContext(options.context)
     const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
     const read = { raw: options.raw, budget }
-    if (filter !== undefined) return search(job, from, { ...read, pattern: filter, context })
+    if (filter !== undefined) return yield* search(job, from, { ...read, pattern: filter, context })
     if (options.cursor !== undefined) return readPage(job, from, read)
     return { ...readSince(job, from, read), matches: null }
   })
@@ -407,6 +431,34 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     yield* ports.refresh([job], 0)
     if (job.ports === null) return yield* portsUnknown(options.untilReady === true ? "ready" : "until_port")
     return yield* ports.watching(waiting)
+  })
+
+  /** The jobs of `ids` (each once, in the order given), failing with every id that is not a job. */
+  const lookupAll = (ids: ReadonlyArray<string>) =>
+    Effect.suspend((): Effect.Effect<Array<Job>, JobsNotFound | InvalidArgument> => {
+      const unique = Array.from(new Set(ids))
+      if (unique.length === 0) return Effect.fail(new InvalidArgument({ argument: "ids", reason: "name at least one job." }))
+      const jobs = unique.flatMap((id) => table.get(id) ?? [])
+      return jobs.length === unique.length ?
+        Effect.succeed(jobs) :
+        Effect.fail(new JobsNotFound({ jobIds: unique.filter((id) => table.get(id) === undefined) }))
+    })
+
+  const watchAll = Effect.fnUntraced(function*(ids: ReadonlyArray<string>, options: WaitManyOptions) {
+    const jobs = yield* lookupAll(ids)
+    const watched = jobs.map((job) => ({ job, from: options.fromStart === true ? START_CURSOR : job.buffer.position }))
+    const until = options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
+    const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_WAIT)
+    const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
+    return [watched, { timeout, until, budget, raw: options.raw }] as const
+  })
+
+  const waitAny = Effect.fn("JobManager.waitAny")(function*(ids: ReadonlyArray<string>, options: WaitManyOptions = {}) {
+    return yield* awaitAnyJob(...(yield* watchAll(ids, options)))
+  })
+
+  const waitAll = Effect.fn("JobManager.waitAll")(function*(ids: ReadonlyArray<string>, options: WaitManyOptions = {}) {
+    return yield* awaitAllJobs(...(yield* watchAll(ids, options)))
   })
 
   const interact = Effect.fn("JobManager.interact")(function*(id: string, input: string, options: InteractOptions = {}) {
@@ -472,6 +524,8 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     interact,
     kill,
     wait,
+    waitAny,
+    waitAll,
     awaitPortsFree,
     restart,
     events: hub.stream(true),

@@ -8,6 +8,10 @@
 export { jobStatuses, JobStatus, KillResult, RestartMode, StdinMode, WaitReason } from "./domain/JobStatus.js"
 /** What the runtime tells about a job and its output, as schemas. @since 0.1.0 */
 export { JobDetails, JobPorts, JobRun, JobSummary, ListeningPort, OutputView, TailView, Timestamp, WaitResult } from "./domain/JobViews.js"
+/** What waiting on several jobs tells, as schemas. @since 0.1.0 */
+export { JobWaitEntry, WaitAllResult, WaitAnyResult } from "./domain/WaitMany.js"
+/** The notice an MCP session gives of a job that ended. @since 0.1.0 */
+export { JobNotice, NOTICE_COMMAND_LENGTH, noticeOf, shortenCommand } from "./domain/JobNotice.js"
 /** The tagged errors of job operations. @since 0.1.0 */
 export {
   CommandRejected,
@@ -17,6 +21,7 @@ export {
   JobLimitReached,
   JobNotFound,
   JobNotRunning,
+  JobsNotFound,
   SpawnFailed,
   StdinClosed
 } from "./domain/errors.js"
@@ -31,6 +36,7 @@ export {
   JobManager,
   type JobManagerService,
   type OutputOptions,
+  type WaitManyOptions,
   type WaitOptions
 } from "./JobManager.js"
 /** The process-starting service that the runtime depends on. @since 0.1.0 */

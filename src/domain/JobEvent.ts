@@ -9,8 +9,9 @@ import type { JobPorts } from "./JobViews.js"
 
 /**
  * A job started, produced output, was restarted by its restart policy, changed the ports it listens on, or
- * ended. `Output.cursor` is the cursor just after the chunk, so a
- * subscriber that fell behind can read what it missed with `output`.
+ * ended. `Output.cursor` is the cursor just after the chunk, so a subscriber that fell behind can read what it
+ * missed with `output`. `Exited` comes once the job's output is complete, and tells what a follower reports
+ * without a lookup (the job may be removed soon after).
  *
  * @since 0.1.0
  * @category models
@@ -25,9 +26,11 @@ export type JobEvent = Data.TaggedEnum<{
   }
   Exited: {
     readonly jobId: string
+    readonly command: string
     readonly status: JobStatus
     readonly exitCode: number | null
     readonly signal: string | null
+    readonly endedAt: Date
   }
   Removed: { readonly jobId: string }
   /**

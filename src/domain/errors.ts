@@ -21,6 +21,22 @@ export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound"
 }
 
 /**
+ * Some of the jobs an operation on several jobs names do not exist (or belong to another owner).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class JobsNotFound extends Schema.TaggedError<JobsNotFound>()("JobsNotFound", {
+  jobIds: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    const [first, ...rest] = this.jobIds
+    const what = rest.length === 0 ? `Job ${first} not found` : `Jobs ${this.jobIds.join(", ")} not found`
+    return `${what}. Call list to see current jobs; finished jobs are removed after the cleanup interval.`
+  }
+}
+
+/**
  * As many jobs as allowed are running.
  *
  * @since 0.1.0
@@ -138,6 +154,7 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("Inva
  */
 export type JobError =
   | JobNotFound
+  | JobsNotFound
   | JobLimitReached
   | CommandRejected
   | JobNotRunning

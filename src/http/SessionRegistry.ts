@@ -160,7 +160,7 @@ export const make = (options: Options): Effect.Effect<SessionRegistry, never, Jo
 
     const create = Effect.fnUntraced(function*(owner: string) {
       const scope = yield* Scope.fork(sessionsScope, ExecutionStrategy.sequential)
-      const server = new Server({ name: options.info.name, version: options.info.version }, { capabilities: {}, instructions })
+      const server = new Server({ name: options.info.name, version: options.info.version }, { capabilities: { logging: {} }, instructions })
       yield* McpJobServer.register(server).pipe(Effect.provideService(JobManager, jobs.ownedBy(owner)), Scope.extend(scope))
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),

@@ -70,7 +70,15 @@ export const makeJobLauncher = Effect.fnUntraced(function*(options: {
   const hooks: SupervisorHooks = {
     onOutput: hub.publishOutput,
     onExit: (job) =>
-      hub.publish(JobEvent.Exited({ jobId: job.id, status: job.status, exitCode: job.exit?.code ?? null, signal: job.exit?.signal ?? null }))
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        hub.publish(JobEvent.Exited({
+          jobId: job.id,
+          command: job.spec.command,
+          status: job.status,
+          exitCode: job.exit?.code ?? null,
+          signal: job.exit?.signal ?? null,
+          endedAt: job.endedAt ?? new Date(now)
+        })))
   }
   const settings = { killGrace: config.killGrace, cleanupInterval: config.cleanupInterval }
 

@@ -4,11 +4,12 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
 import type { OutputText, OutputView, TailView } from "../domain/JobViews.js"
 import type { Job } from "./Job.js"
 import type { LinePattern } from "./LinePattern.js"
 import type { Position, StreamName } from "../OutputBuffer.js"
-import { searchPage } from "./OutputSearch.js"
+import { searchSteps } from "./OutputSearch.js"
 import { type BudgetedText, newestLinesWithin, readPage as budgetedPage, readSummary } from "./ResultBudget.js"
 import { lastLines, resultCost, toText } from "./TextView.js"
 
@@ -77,8 +78,15 @@ export const readTranscript = (job: Job, from: Position, options: ReadOptions): 
     readSummary(job.buffer, from, { ...options, interleave: true, running: !job.outputComplete, cursorAt: (at) => job.cursorAt(at) })
   )
 
+/** Lets the event loop run — pipes drained, other calls answered — between the steps of a long search. */
+const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
 /**
- * The lines after `from` that match `pattern`, with `context` lines around each, paged within the budget.
+ * The lines after `from` that match `pattern`, with `context` lines around each, paged within the budget. A
+ * search through megabytes of output pauses every few milliseconds, so it never stalls other calls or jobs.
  *
  * @since 0.1.0
  * @category views
@@ -87,10 +95,16 @@ export const search = (
   job: Job,
   from: Position,
   options: ReadOptions & { readonly pattern: LinePattern; readonly context: number }
-): OutputView => {
-  const page = searchPage(job.buffer, from, { ...options, running: !job.outputComplete })
-  return { ...toView(job, from, page), matches: page.matches }
-}
+): Effect.Effect<OutputView> =>
+  Effect.gen(function*() {
+    const steps = searchSteps(job.buffer, from, { ...options, running: !job.outputComplete })
+    let step = steps.next()
+    while (step.done !== true) {
+      yield* yieldToEventLoop
+      step = steps.next()
+    }
+    return { ...toView(job, from, step.value), matches: step.value.matches }
+  })
 
 /**
  * The last `lines` lines of each stream, within the budget: older lines go first, and a line too long for

@@ -1,7 +1,7 @@
 /**
- * Waiting on a job: until it ends, a line of new output matches a pattern, it has been quiet for a
- * while, or a deadline passes — without polling, and without a wake-up per output chunk unless the wait
- * needs to look at output.
+ * Waiting on a job (or on several at once): until it ends, a line of new output matches a pattern, it has
+ * been quiet for a while, or a deadline passes — without polling, and without a wake-up per output chunk
+ * unless the wait needs to look at output.
  *
  * @since 0.1.0
  */
@@ -59,6 +59,11 @@ export const listensOn = (job: Job, wanted: PortWanted): boolean => {
 export const awaitJob = Effect.fnUntraced(function*(job: Job, from: Position, bounds: WaitBounds) {
   const scanner = bounds.until === undefined ? undefined : new LineScanner(job, from, bounds.until, bounds.raw)
   const [reason, matchedLine] = yield* waitFor(job, scanner, bounds)
+  return resultOf(job, from, reason, matchedLine, bounds)
+})
+
+/** What a wait tells about `job` once it returned: its state, why, and the output after `from`. */
+const resultOf = (job: Job, from: Position, reason: WaitReason, matchedLine: string | undefined, bounds: WaitBounds) => {
   const view = readSince(job, from, { raw: bounds.raw, budget: bounds.budget })
   return {
     ...view,
@@ -68,7 +73,7 @@ export const awaitJob = Effect.fnUntraced(function*(job: Job, from: Position, bo
     matchedLine: Option.fromNullable(matchedLine),
     ...(bounds.untilPort === undefined ? {} : { ports: job.ports })
   }
-})
+}
 
 const waitFor = (
   job: Job,
@@ -137,6 +142,124 @@ const waitFor = (
         yield* wakeAt(idleMillis === undefined ? deadline : Math.min(deadline, lastActivity + idleMillis), now)
         yield* Queue.take(wakeups)
       }
+    })
+
+    return yield* decide.pipe(Effect.scoped, Effect.ensuring(Effect.sync(() => unlisten.forEach((remove) => remove()))))
+  })
+
+/**
+ * A job waited on together with others, and where its new output starts.
+ *
+ * @internal
+ */
+export interface Watched {
+  readonly job: Job
+  readonly from: Position
+}
+
+/** Why a job's wait is over, once it is. */
+interface Outcome {
+  readonly reason: "exited" | "matched"
+  readonly matchedLine?: string | undefined
+}
+
+/** Where a wait on several jobs stands: each job's outcome so far, and which job was done last (-1: none). */
+interface Progress {
+  readonly outcomes: ReadonlyArray<Outcome | undefined>
+  readonly last: number
+}
+
+/**
+ * Waits until the first of `watched` ends or prints a line matching `until`, or the timeout passes; then
+ * reads that job's output (at the timeout, the first job's).
+ *
+ * @internal
+ */
+export const awaitAnyJob = Effect.fnUntraced(function*(watched: ReadonlyArray<Watched>, bounds: WaitBounds) {
+  const { last, outcomes } = yield* waitForJobs(watched, bounds, false)
+  const index = Math.max(last, 0)
+  const { from, job } = watched[index]!
+  const outcome = outcomes[index]
+  return { id: job.id, ...resultOf(job, from, outcome?.reason ?? "timeout", outcome?.matchedLine, bounds) }
+})
+
+/**
+ * Waits until every one of `watched` has ended or printed a line matching `until`, or the timeout passes;
+ * then tells how each stands, with the output of the job the wait ended on (the last one done, or at the
+ * timeout the first one not done).
+ *
+ * @internal
+ */
+export const awaitAllJobs = Effect.fnUntraced(function*(watched: ReadonlyArray<Watched>, bounds: WaitBounds) {
+  const { last, outcomes } = yield* waitForJobs(watched, bounds, true)
+  const pending = outcomes.findIndex((outcome) => outcome === undefined)
+  const index = pending >= 0 ? pending : Math.max(last, 0)
+  const { from, job } = watched[index]!
+  const jobs = watched.map(({ job }, i) => ({
+    id: job.id,
+    status: job.status,
+    exitCode: job.exit?.code ?? null,
+    reason: outcomes[i]?.reason ?? "timeout" as const
+  }))
+  const result = resultOf(job, from, outcomes[index]?.reason ?? "timeout", outcomes[index]?.matchedLine, bounds)
+  return { id: job.id, ...result, reason: pending >= 0 ? "timeout" as const : "exited" as const, jobs }
+})
+
+/**
+ * Waits on several jobs until the first is done (or, with `all`, every one), or the deadline passes. Each
+ * job's state changes (and its output, when `until` looks at it) wake the one waiter; one timer ends it.
+ */
+const waitForJobs = (watched: ReadonlyArray<Watched>, bounds: WaitBounds, all: boolean): Effect.Effect<Progress> =>
+  Effect.gen(function*() {
+    const until = bounds.until
+    const scanners = watched.map(({ from, job }) => (until === undefined ? undefined : new LineScanner(job, from, until, bounds.raw)))
+    const outcomes: Array<Outcome | undefined> = watched.map(() => undefined)
+    let last = -1
+    /** Looks at each job not done yet; true when the wait is over. */
+    const look = (): boolean => {
+      let pending = 0
+      for (let i = 0; i < watched.length; i++) {
+        if (outcomes[i] !== undefined) continue
+        const matched = scanners[i]?.scan()
+        const outcome: Outcome | undefined = matched !== undefined ?
+          { reason: "matched", matchedLine: matched } :
+          watched[i]!.job.settled ?
+          { reason: "exited" } :
+          undefined
+        if (outcome === undefined) {
+          pending++
+          continue
+        }
+        outcomes[i] = outcome
+        last = i
+        if (!all) return true
+      }
+      return all && pending === 0
+    }
+    const progress = (): Progress => ({ outcomes, last })
+    if (look()) return progress()
+
+    const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(bounds.timeout)
+    // One slot: wake-ups that come while the waiter is busy collapse into one.
+    const wakeups = yield* Queue.sliding<void>(1)
+    const wake = () => {
+      Queue.unsafeOffer(wakeups, undefined)
+    }
+    const unlisten = watched.flatMap(({ job }) => [
+      job.stateChanged.listen(wake),
+      ...(until === undefined ? [] : [job.outputArrived.listen(wake)])
+    ])
+
+    const decide = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      if (now < deadline) {
+        yield* Effect.sleep(Duration.millis(deadline - now)).pipe(Effect.zipRight(Effect.sync(wake)), Effect.forkScoped)
+      }
+      // Looked at again once listening: nothing that happened since the first look goes unseen.
+      while (!look() && (yield* Clock.currentTimeMillis) < deadline) {
+        yield* Queue.take(wakeups)
+      }
+      return progress()
     })
 
     return yield* decide.pipe(Effect.scoped, Effect.ensuring(Effect.sync(() => unlisten.forEach((remove) => remove()))))

@@ -29,6 +29,9 @@ export interface LinePattern {
   readonly test: (line: string) => boolean
 }
 
+/** Compiling costs time in the pattern's length too; no line worth finding needs a longer one. */
+const MAX_PATTERN_LENGTH = 4096
+
 /**
  * Compiles a caller's pattern for `argument` (`until`, `filter`). A string always runs on the linear-time
  * engine: JavaScript syntax it shares with RE2 works as written (`(?i)`, `\d \w \s \b`, classes, `|`,
@@ -44,6 +47,14 @@ export const compileLinePattern = (argument: string, pattern: string | RegExp): 
   if (typeof pattern !== "string") {
     const own = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""))
     return Either.right({ source: pattern.source, test: (line) => own.test(line) })
+  }
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    return Either.left(
+      new InvalidArgument({
+        argument,
+        reason: `the pattern is ${pattern.length} characters long; the limit is ${MAX_PATTERN_LENGTH}. Match a shorter, distinctive part of the line.`
+      })
+    )
   }
   return Either.try({
     try: (): LinePattern => {

@@ -49,6 +49,10 @@ interface StreamLines {
   readonly texts: Array<string>
 }
 
+/** Lines tested, or bytes rendered, between two pauses of a search: a few milliseconds of work. */
+const LINES_PER_STEP = 20_000
+const BYTES_PER_STEP = 1024 * 1024
+
 /**
  * Searches the output after `from`: returns the matching lines (and their context) that fit the budget,
  * oldest first, and a cursor after the last line looked at.
@@ -56,6 +60,18 @@ interface StreamLines {
  * @internal
  */
 export const searchPage = (buffer: OutputBuffer, from: Position, options: SearchOptions): SearchPage => {
+  const steps = searchSteps(buffer, from, options)
+  for (let step = steps.next(); ; step = steps.next()) if (step.done === true) return step.value
+}
+
+/**
+ * `searchPage` in steps: the generator pauses after each few milliseconds of work, so that a caller can let
+ * other work run (a search through megabytes of output must not stall every other call and job meanwhile).
+ * It searches a copy of what was retained when it began: output that arrives meanwhile is for the next read.
+ *
+ * @internal
+ */
+export function* searchSteps(buffer: OutputBuffer, from: Position, options: SearchOptions): Generator<void, SearchPage> {
   const start: Position = {
     stdout: Math.max(from.stdout, buffer.bytesDropped("stdout")),
     stderr: Math.max(from.stderr, buffer.bytesDropped("stderr"))
@@ -73,17 +89,27 @@ export const searchPage = (buffer: OutputBuffer, from: Position, options: Search
   }
   const lines = {} as Record<StreamName, StreamLines>
   for (const stream of STREAMS) {
-    const seen = buffer.bytesSeen(stream)
+    const copy = Buffer.concat(segments.filter((segment) => segment.stream === stream).map((segment) => segment.bytes))
+    const seen = start[stream] + copy.length
     const lastEnd = ends[stream].at(-1) ?? start[stream]
     // An ended job's unfinished last line is a line; a running job may still add to it.
     if (!options.running && lastEnd < seen) {
       order.push(stream)
       ends[stream].push(seen)
     }
-    const through = ends[stream].at(-1) ?? start[stream]
-    const text = toText(buffer.read(stream, start[stream], through), { raw: options.raw })
-    const texts = text.length === 0 ? [] : text.split("\n")
-    if (text.endsWith("\n")) texts.pop()
+    // Rendered a slice of whole lines at a time: a line renders the same alone as among others.
+    const texts: Array<string> = []
+    let sliceStart = start[stream]
+    for (let k = 0; k < ends[stream].length; k++) {
+      const end = ends[stream][k]!
+      if (end - sliceStart < BYTES_PER_STEP && k < ends[stream].length - 1) continue
+      const text = toText(copy.subarray(sliceStart - start[stream], end - start[stream]), { raw: options.raw })
+      const sliceLines = text.split("\n")
+      if (text.endsWith("\n")) sliceLines.pop()
+      for (const line of sliceLines) texts.push(line)
+      sliceStart = end
+      yield
+    }
     lines[stream] = { start: start[stream], ends: ends[stream], texts }
   }
 
@@ -116,7 +142,9 @@ export const searchPage = (buffer: OutputBuffer, from: Position, options: Search
     return true
   }
 
+  let tested = 0
   for (const stream of order) {
+    if (++tested % LINES_PER_STEP === 0) yield
     const k = index[stream]++
     const line = lines[stream].texts[k] ?? ""
     const matched = options.pattern.test(line)

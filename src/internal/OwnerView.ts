@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect"
 import * as PubSub from "effect/PubSub"
 import * as Stream from "effect/Stream"
-import { InvalidArgument, JobNotFound } from "../domain/errors.js"
+import { InvalidArgument, JobNotFound, JobsNotFound } from "../domain/errors.js"
 import type { JobEvent } from "../domain/JobEvent.js"
 import type { JobManagerService } from "../JobManager.js"
 import { type EventHub, EVENT_BUFFER } from "./EventHub.js"
@@ -26,6 +26,11 @@ export const ownedView = (
   const owns = (id: string) => permitted && table.get(id)?.spec.owner === owner
   const ifOwned = <A, E>(id: string, operation: () => Effect.Effect<A, E>): Effect.Effect<A, E | JobNotFound> =>
     Effect.suspend((): Effect.Effect<A, E | JobNotFound> => (owns(id) ? operation() : Effect.fail(new JobNotFound({ jobId: id }))))
+  const ifOwnsAll = <A, E>(ids: ReadonlyArray<string>, operation: () => Effect.Effect<A, E>): Effect.Effect<A, E | JobsNotFound> =>
+    Effect.suspend((): Effect.Effect<A, E | JobsNotFound> => {
+      const foreign = Array.from(new Set(ids)).filter((id) => !owns(id))
+      return foreign.length === 0 ? operation() : Effect.fail(new JobsNotFound({ jobIds: foreign }))
+    })
   // A removed job is gone from the table, so its removal is recognised by the ids this subscriber saw.
   const ownEvents = (stream: Stream.Stream<JobEvent>) =>
     Stream.suspend(() => {
@@ -52,6 +57,8 @@ export const ownedView = (
     kill: (id, options) =>
       Effect.suspend(() => (owns(id) ? manager.kill(id, options) : Effect.as(checkSignal(options?.signal), "not_found" as const))),
     wait: (id, options) => ifOwned(id, () => manager.wait(id, options)),
+    waitAny: (ids, options) => ifOwnsAll(ids, () => manager.waitAny(ids, options)),
+    waitAll: (ids, options) => ifOwnsAll(ids, () => manager.waitAll(ids, options)),
     awaitPortsFree: manager.awaitPortsFree,
     restart: (id) => ifOwned(id, () => manager.restart(id)),
     events: ownEvents(hub.stream(true)),

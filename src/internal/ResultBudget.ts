@@ -146,6 +146,8 @@ const tailPiece = (buffer: OutputBuffer, after: Position, take: number, options:
   return { ...text, start, end: { stdout: start.stdout + stdout.length, stderr: start.stderr + stderr.length } }
 }
 
+const takenBytes = (piece: Piece) => (piece.end.stdout - piece.start.stdout) + (piece.end.stderr - piece.start.stderr)
+
 /**
  * Finds how many bytes to take so that the text fits `budget`: proportionally fewer when the text came out
  * larger than its bytes (replacement characters, escapes), more when it came out much smaller (escape
@@ -167,7 +169,24 @@ const fit = (available: number, budget: number, attempt: (take: number) => Piece
       take = smaller
     }
   }
-  return best?.piece ?? attempt(MIN_TAKE)
+  const piece = best?.piece ?? attempt(MIN_TAKE)
+  return piece.cost <= budget ? piece : smallestProgress(available, budget, attempt) ?? piece
+}
+
+/**
+ * For a budget of a few bytes: the largest piece of at most `MIN_TAKE` bytes that fits it, else the one
+ * whole character a page must take to move on.
+ */
+const smallestProgress = (available: number, budget: number, attempt: (take: number) => Piece): Piece | undefined => {
+  let smallest: Piece | undefined
+  let fitting: Piece | undefined
+  for (let take = 1; take <= Math.min(MIN_TAKE, available); take++) {
+    const piece = attempt(take)
+    if (takenBytes(piece) === 0) continue
+    smallest ??= piece
+    if (piece.cost <= budget) fitting = piece
+  }
+  return fitting ?? smallest
 }
 
 /** Bytes of the combined order from `start` to the last newline of `piece`, or `undefined` without one. */
@@ -203,8 +222,6 @@ const throughFirstNewline = (buffer: OutputBuffer, piece: Piece): number | undef
   }
   return undefined
 }
-
-const takenBytes = (piece: Piece) => (piece.end.stdout - piece.start.stdout) + (piece.end.stderr - piece.start.stderr)
 
 /**
  * The next contiguous piece after `from` that fits the budget, oldest first. Unless it is the last piece,
@@ -353,10 +370,14 @@ export const cutLine = (line: string, budget: number): string => {
     while (tailStart < bytes.length && (bytes[tailStart]! & 0xc0) === 0x80) tailStart++
     const cut = bytes.subarray(0, headEnd).toString("utf8") + marker(tailStart - headEnd) + bytes.subarray(tailStart).toString("utf8")
     const cost = resultCost(cut)
+    if (cost <= budget) return cut
     // Raw control characters cost more than their bytes: shrink until it fits, or give up on the text.
-    if (cost <= budget || room === 0 || round === 4) return cost <= budget || room > 0 ? cut : marker(bytes.length).trim()
+    if (room === 0 || round === 4) break
     room = Math.floor((room * budget) / cost * 0.9)
   }
+  // The marker alone, or nothing when even that is more than a budget of a few bytes.
+  const bare = marker(bytes.length).trim()
+  return resultCost(bare) <= budget ? bare : ""
 }
 
 /**
@@ -368,6 +389,7 @@ export const cutLine = (line: string, budget: number): string => {
 export const newestLinesWithin = (text: string, budget: number): { readonly text: string; readonly cut: boolean } => {
   if (resultCost(text) <= budget) return { text, cut: false }
   const trailing = text.endsWith("\n") ? "\n" : ""
+  if (budget < trailing.length) return { text: "", cut: true }
   const lines = (trailing === "" ? text : text.slice(0, -1)).split("\n")
   let cost = trailing.length
   let first = lines.length

@@ -13,6 +13,7 @@ import * as HandlerRuntime from "./handlerRuntime.js"
 import { jobTools } from "./jobTools.js"
 import type * as McpTool from "./McpTool.js"
 import { registerResources } from "./resourceHandlers.js"
+import * as SessionNotices from "./SessionNotices.js"
 import { registerTools, toolTable } from "./toolHandlers.js"
 
 /**
@@ -27,8 +28,11 @@ export interface Options<R> {
 }
 
 /**
- * Registers the tools and resources on `server` (call before `server.connect`). The handlers run in the
- * calling scope's runtime; closing the scope ends the calls in flight and stops the resource notifications.
+ * Registers the tools and resources on `server` (call before `server.connect`), for one session: every
+ * tool result carries the jobs that ended since the session's previous result, and each job that ends is
+ * sent as a logging notification. The handlers run in the calling scope's runtime; closing the scope ends
+ * the calls in flight and stops the notifications. Construct the `Server` with the `logging` capability
+ * so that the SDK answers `logging/setLevel` itself (otherwise the adapter does, for its notices alone).
  *
  * @since 0.1.0
  * @category registration
@@ -40,8 +44,12 @@ export const register = <R = never>(
   Effect.gen(function*() {
     const runtime = yield* HandlerRuntime.make<JobManager | R>()
     const jobs = yield* JobManager
-    server.registerCapabilities({ tools: {}, resources: { subscribe: true, listChanged: true } })
-    registerTools(server, toolTable<JobManager | R>([...jobTools, ...(options.tools ?? [])]), runtime, { maxResultSize: jobs.maxResultSize })
+    server.registerCapabilities({ tools: {}, resources: { subscribe: true, listChanged: true }, logging: {} })
+    const notices = yield* SessionNotices.follow(server)
+    registerTools(server, toolTable<JobManager | R>([...jobTools, ...(options.tools ?? [])]), runtime, {
+      maxResultSize: jobs.maxResultSize,
+      notices
+    })
     yield* registerResources(server, runtime)
   })
 

@@ -61,10 +61,44 @@ export interface Any<R> {
   readonly call: (args: unknown, context: ToolContext) => Effect.Effect<CallToolResult, never, R>
 }
 
-/** Tool schemas must be inline objects: a top-level `$ref` is rejected by MCP clients. */
+/** `anyOf` of plain types (`number` or `null`) as one `type` list: the same schema, shorter. */
+const mergeTypeUnion = (json: Record<string, unknown>): Record<string, unknown> => {
+  const members = json["anyOf"]
+  if (!Array.isArray(members)) return json
+  const types = members.map((member) =>
+    member !== null && typeof member === "object" && Object.keys(member).length === 1 && typeof (member as { type?: unknown }).type === "string" ?
+      (member as { type: string }).type :
+      undefined
+  )
+  if (types.some((type) => type === undefined)) return json
+  const { anyOf: _, ...rest } = json
+  return { ...rest, type: types }
+}
+
+/** What says nothing the rest of a schema does not: a number's title repeats its bounds; an empty list or map. */
+const isNoise = (key: string, value: unknown): boolean =>
+  key === "title" ||
+  ((key === "required" && Array.isArray(value) && value.length === 0) ||
+    (key === "properties" && value !== null && typeof value === "object" && Object.keys(value).length === 0))
+
+/** Removes noise everywhere in a JSON Schema (property names are kept, whatever they are called). */
+const withoutNoise = (json: unknown, isPropertyMap = false): unknown => {
+  if (Array.isArray(json)) return json.map((item) => withoutNoise(item))
+  if (json === null || typeof json !== "object") return json
+  const entries = Object.entries(json)
+    .filter(([key, value]) => isPropertyMap || !isNoise(key, value))
+    .map(([key, value]) => [key, withoutNoise(value, !isPropertyMap && key === "properties")])
+  const object = Object.fromEntries(entries)
+  return isPropertyMap ? object : mergeTypeUnion(object)
+}
+
+/**
+ * A tool's input schema: an inline object (a top-level `$ref` is rejected by MCP clients). Every byte of it is
+ * in every agent's context, so what repeats the rest is left out.
+ */
 const toJsonSchema = (schema: Schema.Schema.Any): { type: "object"; [key: string]: unknown } => {
   const json = JSONSchema.fromAST(schema.ast, { definitions: {}, topLevelReferenceStrategy: "skip" })
-  return { ...json, type: "object" }
+  return { ...(withoutNoise(json) as object), type: "object" }
 }
 
 const formatParseError = (tool: string, known: ReadonlyArray<string>, error: ParseResult.ParseError): string => {
@@ -115,8 +149,9 @@ export const make = <In extends Schema.Schema.AnyNoContext, Out extends Schema.S
   const definition: Tool = {
     name: tool.name,
     description: tool.description,
+    // No output schema: agents do not read it, and it would double what every agent's context pays for the
+    // tools. The result's fields are the wire schemas' (mcp/wire.ts), which the command-line client decodes.
     inputSchema: toJsonSchema(tool.input),
-    outputSchema: toJsonSchema(tool.output),
     ...(tool.title === undefined ? {} : { title: tool.title }),
     ...(tool.annotations === undefined ? {} : { annotations: tool.annotations })
   }

@@ -34,9 +34,14 @@ export interface ServerInfo {
  */
 export const instructions =
   "Run long shell commands (dev servers, builds, test suites, REPLs) as background jobs. " +
-  "Start with execute (add wait_ms for short commands), then use wait with until to block until the job prints what you need or ends, " +
-  "instead of polling status or sleeping. Read new output with output and the cursor from the previous result, or tail for the last lines. " +
-  "interact writes to stdin and returns the reply. kill stops a job and everything it started."
+  "execute starts one and returns its job_id and a cursor at once (add wait_ms for a short command). " +
+  "Then call wait with until, an RE2 pattern such as \"ready|error\", to block until the job prints that line or ends: " +
+  "never poll status or sleep. Pass the cursor from the previous result to wait or output to get only what came after it. " +
+  "A result carries a bounded amount of output (32 KiB by default; max_bytes sets it for one call): output with a cursor pages through everything " +
+  "(call again with the new cursor while remaining_bytes > 0); other results show the head and the tail around a marker, " +
+  "and omitted_cursor reads the middle. output's filter (with context) searches a log; tail shows the last lines; " +
+  "interact writes to stdin and returns the reply; kill stops a job and everything it started; restart runs it again. " +
+  "Every result carries notices: your jobs that ended since your previous call, each reported once."
 
 /** The most a single JSON-RPC message may hold; large `interact` inputs must fit. */
 const MAX_MESSAGE_BYTES = 128 * 1024 * 1024
@@ -63,7 +68,7 @@ const protocolErrorFor = (error: Error): JSONRPCMessage | undefined => {
  */
 export const serveStdio = (info: ServerInfo): Effect.Effect<void, never, JobManager | Scope.Scope> =>
   Effect.gen(function*() {
-    const server = new Server({ name: info.name, version: info.version }, { capabilities: {}, instructions })
+    const server = new Server({ name: info.name, version: info.version }, { capabilities: { logging: {} }, instructions })
     yield* McpJobServer.register(server)
     // Imported here, not at the top: the SDK module imports node:process, and Node then creates the
     // stdin/stdout/stderr streams at import time, which a library import must not do.

@@ -1,6 +1,6 @@
 /**
  * Tool dispatch: `tools/list` from the tool table, and `tools/call` run with the request's progress
- * reporter, interrupted when the client cancels.
+ * reporter, interrupted when the client cancels; every result carries the session's notices.
  *
  * @since 0.1.0
  */
@@ -18,6 +18,8 @@ import {
 import * as Effect from "effect/Effect"
 import type { HandlerRuntime } from "./handlerRuntime.js"
 import type * as McpTool from "./McpTool.js"
+import { declareNotices, withNotices } from "./resultNotices.js"
+import type { SessionNotices } from "./SessionNotices.js"
 
 /**
  * Where Claude Code looks for the largest result text a tool may return (`_meta` of the tool definition).
@@ -28,7 +30,7 @@ import type * as McpTool from "./McpTool.js"
 export const MAX_RESULT_SIZE_META = "anthropic/maxResultSizeChars"
 
 /** Room in a result's text for what is not output: status fields, cursors, notices. */
-const RESULT_OVERHEAD = 8 * 1024
+const RESULT_OVERHEAD = 16 * 1024
 
 /**
  * The tools by name; a later tool of the same name replaces an earlier one (an application may replace a
@@ -64,7 +66,8 @@ export const toolContext = (
 })
 
 /**
- * Sets the `tools/list` and `tools/call` handlers of `server` for `tools`.
+ * Sets the `tools/list` and `tools/call` handlers of `server` for `tools`. With `notices`, each result
+ * (an error included) takes the notices pending when it is built, and each output schema declares them.
  *
  * @since 0.1.0
  * @category registration
@@ -73,12 +76,16 @@ export const registerTools = <R>(
   server: Server,
   tools: ReadonlyMap<string, McpTool.Any<R>>,
   runtime: HandlerRuntime<R>,
-  options: { readonly maxResultSize: number }
+  options: { readonly maxResultSize: number; readonly notices?: SessionNotices | undefined }
 ): void => {
+  const notices = options.notices
   // Claude Code keeps a result whose text is under this size in the conversation (it writes a larger one to a
   // file). A result's text is its JSON: output with its escapes, plus the other fields and notices.
   const meta = { [MAX_RESULT_SIZE_META]: 2 * options.maxResultSize + RESULT_OVERHEAD }
-  const definitions = Array.from(tools.values(), (tool) => ({ ...tool.definition, _meta: { ...tool.definition._meta, ...meta } }))
+  const definitions = Array.from(tools.values(), (tool) => {
+    const definition = { ...tool.definition, _meta: { ...tool.definition._meta, ...meta } }
+    return notices === undefined ? definition : declareNotices(definition)
+  })
   server.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: definitions }))
 
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
@@ -89,6 +96,9 @@ export const registerTools = <R>(
       )
     }
     const context = toolContext(request.params._meta?.progressToken, extra.sendNotification)
-    return runtime.run(tool.call(request.params.arguments, context), { signal: extra.signal })
+    const call = tool.call(request.params.arguments, context)
+    return runtime.run(notices === undefined ? call : Effect.map(call, (result) => withNotices(result, notices.take())), {
+      signal: extra.signal
+    })
   })
 }

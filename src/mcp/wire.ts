@@ -7,7 +7,9 @@
  */
 import * as Schema from "effect/Schema"
 import { JobStatus, KillResult, WaitReason } from "../domain/JobStatus.js"
+import * as Notice from "../domain/JobNotice.js"
 import * as Views from "../domain/JobViews.js"
+import * as Many from "../domain/WaitMany.js"
 import { cursorFor } from "../internal/Job.js"
 
 /**
@@ -99,7 +101,11 @@ export const JobDetails = wireStruct(Views.JobDetails.fields, {
  * @since 0.1.0
  * @category schemas
  */
-export const JobList = Schema.Struct({ jobs: Schema.Array(JobSummary) })
+export const JobList = wireStruct({
+  jobs: Schema.Array(JobSummary),
+  /** Older jobs left out to keep the list within the result budget. */
+  omittedJobs: Schema.optionalWith(Schema.Number, { exact: true })
+})
 
 /**
  * `output`.
@@ -124,6 +130,28 @@ export const TailView = wireStruct(Views.TailView.fields)
  * @category schemas
  */
 export const WaitResult = wireStruct(Views.WaitResult.fields)
+
+/**
+ * How one job stands in `wait` with `job_ids` and `all`: `job_id`, `status`, `exit_code`, `reason`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobWaitEntry = wireStruct(Many.JobWaitEntry.fields, { id: "job_id" })
+
+/**
+ * `wait`: a one-job wait's fields, and with `job_ids` the job they are about and, with `all`, each job's entry.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WaitAnswer = Schema.extend(
+  WaitResult,
+  wireStruct({
+    id: optional(Schema.String).annotations({ description: "With job_ids: the job this result is about." }),
+    jobs: optional(Schema.Array(JobWaitEntry)).annotations({ description: "With all: each job's status and reason." })
+  }, { id: "job_id" })
+)
 
 /**
  * `kill`.
@@ -183,3 +211,28 @@ export const Restarted = wireStruct({
   matchedLine: optional(Schema.NullOr(Schema.String)),
   ports: optional(Schema.NullOr(Views.JobPorts))
 }, { ...jobNames, previousId: "previous_job_id" })
+
+/**
+ * A job that ended since the session's previous result: `job_id`, `command` (shortened), `status`,
+ * `exit_code`, `signal`, `ended`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobNotice = wireStruct(Notice.JobNotice.fields, { id: "job_id", endedAt: "ended" })
+
+/**
+ * What every tool result may carry besides its own fields: `notices`, and `notices_omitted` when more jobs
+ * ended than a result lists.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ResultNotices = wireStruct({
+  notices: optional(Schema.Array(JobNotice)).annotations({
+    description: "Jobs of this session that ended since the previous result, each reported once."
+  }),
+  noticesOmitted: optional(Schema.Number).annotations({
+    description: "How many more jobs ended than notices lists (see list)."
+  })
+})

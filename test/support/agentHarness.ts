@@ -19,6 +19,7 @@ export const transports: ReadonlyArray<TransportKind> = ["in-memory", "stdio"]
 /** Server settings a test may change (durations in seconds, as the variables take them); the rest keep their defaults. */
 export interface ServerSettings {
   readonly maxOutputSize?: number
+  readonly maxResultSize?: number
   readonly killGrace?: number
   readonly cleanupInterval?: number
   readonly workingDir?: string
@@ -32,6 +33,7 @@ export interface Harness extends McpConnection {
 const jobConfig = (settings: ServerSettings): JobConfigInput => ({
   killGrace: (settings.killGrace ?? 1) * 1000,
   ...(settings.maxOutputSize === undefined ? {} : { maxOutputSize: settings.maxOutputSize }),
+  ...(settings.maxResultSize === undefined ? {} : { maxResultSize: settings.maxResultSize }),
   ...(settings.cleanupInterval === undefined ? {} : { cleanupInterval: settings.cleanupInterval * 1000 }),
   ...(settings.workingDir === undefined ? {} : { workingDir: settings.workingDir })
 })
@@ -39,6 +41,7 @@ const jobConfig = (settings: ServerSettings): JobConfigInput => ({
 const serverEnv = (settings: ServerSettings): Record<string, string> => ({
   MCP_BG_KILL_GRACE: String(settings.killGrace ?? 1),
   ...(settings.maxOutputSize === undefined ? {} : { MCP_BG_MAX_OUTPUT_SIZE: String(settings.maxOutputSize) }),
+  ...(settings.maxResultSize === undefined ? {} : { MCP_BG_MAX_RESULT_SIZE: String(settings.maxResultSize) }),
   ...(settings.cleanupInterval === undefined ? {} : { MCP_BG_CLEANUP_INTERVAL: String(settings.cleanupInterval) }),
   ...(settings.workingDir === undefined ? {} : { MCP_BG_WORKING_DIR: settings.workingDir })
 })

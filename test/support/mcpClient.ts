@@ -1,7 +1,6 @@
 /**
- * SDK clients for tests, each listing the tools first so that it validates every structured result against its
- * output schema: one linked in memory to a fresh SDK `Server` with the job tools (as an effect, or as a promise
- * with its own scope), or one talking to the built server over stdio. Calls check what they get back.
+ * SDK clients for tests, each listing the tools first (as an agent's client does): one linked in memory to a
+ * fresh SDK `Server` with the job tools (as an effect, or as a promise with its own scope), or one talking to the built server over stdio. Calls check what they get back.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"

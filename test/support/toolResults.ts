@@ -37,3 +37,23 @@ export const errorTextOf = (name: string, result: CallToolResult): string => {
   if (texts.length === 0) throw new Error(`${name}: the error has no text`)
   return texts.join("\n")
 }
+
+/** A notice as a result carries it. */
+export interface Notice {
+  readonly job_id: string
+  readonly command: string
+  readonly status: string
+  readonly exit_code: number | null
+  readonly signal: string | null
+  readonly ended: string
+}
+
+const NOTICES_TEXT = /^Jobs that ended since your last call(?: \(and \d+ earlier, not listed\))?: (\[.*\])$/s
+
+/** The notices a result carries: in its structured content, or (an error) in a text block of their own. */
+export const noticesOf = (result: CallToolResult): ReadonlyArray<Notice> => {
+  const structured = result.structuredContent?.["notices"]
+  if (Array.isArray(structured)) return structured as ReadonlyArray<Notice>
+  const block = result.content.flatMap((item) => (item.type === "text" ? [NOTICES_TEXT.exec(item.text)] : [])).find((match) => match !== null)
+  return block === undefined || block === null ? [] : JSON.parse(block[1]!) as ReadonlyArray<Notice>
+}

@@ -92,4 +92,9 @@ describe("LinePattern", () => {
     assert.isTrue(compiled(/(?<=v)1/).test("v1"), "JavaScript's own syntax, lookbehind included")
     assert.isFalse(compiled(/^ERR/).test("ok ERR"))
   })
+
+  it("refuses a pattern longer than 4096 characters, saying the limit", () => {
+    assert.isTrue(compiled("a".repeat(4096)).test("a".repeat(4096)))
+    assert.include(refusal("a".repeat(4097)), "the limit is 4096")
+  })
 })

@@ -217,6 +217,35 @@ describe("search", () => {
   })
 })
 
+describe("a budget of a few bytes", () => {
+  const long = numbered(1, 200) + "x".repeat(5000) + "\n"
+  const pattern = Either.getOrThrow(compileLinePattern("filter", "0$|x"))
+
+  it("holds for pages, summaries, tails and search; pages still move on one character at a time", () => {
+    const buffer = bufferOf([["stdout", long], ["stderr", "warning: " + "y".repeat(3000) + "\n"]])
+    for (const budget of [1, 2, 3, 5, 8, 13, 30]) {
+      const within = (what: string, texts: ReadonlyArray<string>) =>
+        assert.isAtMost(texts.reduce((sum, text) => sum + resultCost(text), 0), budget, `${what} with a budget of ${budget}`)
+      const page = readPage(buffer, START, { budget, running: false })
+      within("page", [page.stdout, page.stderr])
+      assert.isAbove(page.next.stdout + page.next.stderr, 0, "a page moves on")
+      const summary = readSummary(buffer, START, { budget, running: false, cursorAt })
+      within("summary", [summary.stdout, summary.stderr])
+      within("tail", [newestLinesWithin(long, budget).text])
+      within("a cut line", [cutLine("x".repeat(5000), budget)])
+      const found = searchPage(buffer, START, { pattern, context: 1, budget, running: false })
+      within("search", [found.stdout, found.stderr])
+      assert.isAbove(found.next.stdout + found.next.stderr, 0, "a search page moves on")
+    }
+  })
+
+  it("gives a page one whole character when not even that fits", () => {
+    const page = readPage(bufferOf([["stdout", "€€"]]), START, { budget: 1, running: false })
+    assert.strictEqual(page.stdout, "€")
+    assert.deepStrictEqual(page.next, { stdout: 3, stderr: 0 })
+  })
+})
+
 describe("binary markers", () => {
   it("name a run of one control byte, count a mixed run, and leave tabs and newlines", () => {
     assert.strictEqual(markControlRuns("a\0\0\0b"), "a⟨3 × NUL⟩b")

@@ -73,7 +73,11 @@ describe("embedding the runtime", () => {
 
       assert.deepStrictEqual(seen[0], JobEvent.Started({ jobId: job.id, command: job.command, pid: job.pid }))
       const exited = seen.at(-1)
-      assert.deepStrictEqual(exited, JobEvent.Exited({ jobId: job.id, status: "failed", exitCode: 3, signal: null }))
+      const ended = (yield* jobs.status(job.id)).endedAt
+      assert.deepStrictEqual(
+        exited,
+        JobEvent.Exited({ jobId: job.id, command: job.command, status: "failed", exitCode: 3, signal: null, endedAt: ended ?? new Date(0) })
+      )
       const outputs = seen.filter(JobEvent.$is("Output"))
       const text = (stream: "stdout" | "stderr") =>
         outputs.filter((event) => event.stream === stream).map((event) => new TextDecoder().decode(event.bytes)).join("")
@@ -93,6 +97,7 @@ describe("embedding the runtime", () => {
           Effect.as("no error"),
           Effect.catchTags({
             JobNotFound: (error) => Effect.succeed(error._tag),
+            JobsNotFound: (error) => Effect.succeed(error._tag),
             JobLimitReached: (error) => Effect.succeed(error._tag),
             CommandRejected: (error) => Effect.succeed(error._tag),
             JobNotRunning: (error) => Effect.succeed(error._tag),
@@ -104,6 +109,7 @@ describe("embedding the runtime", () => {
         )
 
       assert.strictEqual(yield* tagOf(jobs.status("no-such-job")), "JobNotFound")
+      assert.strictEqual(yield* tagOf(jobs.waitAny(["no-such-job"])), "JobsNotFound")
       assert.strictEqual(yield* tagOf(jobs.execute({ command: "   " })), "CommandRejected")
       assert.strictEqual(yield* tagOf(jobs.execute({ command: "true", cwd: "/no/such/dir" })), "InvalidArgument")
 

@@ -9,7 +9,7 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 describe("MCP tool contract", () => {
-  it.scopedLive("lists the tools with object input and output schemas, descriptions and annotations", () =>
+  it.scopedLive("lists the tools with object input schemas, descriptions and annotations", () =>
     Effect.gen(function*() {
       const client = yield* connectedClient()
       const { tools } = yield* Effect.promise(() => client.listTools())
@@ -20,7 +20,6 @@ describe("MCP tool contract", () => {
       for (const tool of tools) {
         assert.strictEqual(tool.inputSchema.type, "object", tool.name)
         assert.isUndefined((tool.inputSchema as Record<string, unknown>)["$ref"], `${tool.name} has no top-level $ref`)
-        assert.strictEqual(tool.outputSchema?.type, "object", tool.name)
         assert.isAbove(tool.description?.length ?? 0, 40, tool.name)
         for (const [arg, schema] of Object.entries(tool.inputSchema.properties ?? {})) {
           assert.isString((schema as { description?: string }).description, `${tool.name}.${arg} has a description`)

@@ -64,7 +64,7 @@ describe("dev servers over the tools", () => {
     const { jobs } = await mcp.call<{ jobs: ReadonlyArray<{ job_id: string; ports: Ports | null }> }>("list")
     expect(jobs.find((job) => job.job_id === job_id)?.ports).toEqual(expected)
     const killed = await mcp.call<{ status: string; ports_free?: boolean }>("kill", { job_id })
-    expect(killed).toEqual({ status: "killed", ports_free: true })
+    expect(killed).toMatchObject({ status: "killed", ports_free: true })
   })
 
   it("finds the port of the shell's grandchild, on all addresses, and a UDP port apart", async () => {
@@ -90,7 +90,7 @@ describe("dev servers over the tools", () => {
       tcp: [{ address: `[::]:${port}`, port, url: `http://localhost:${port}` }],
       udp: [{ address: `127.0.0.1:${udpPort}`, port: udpPort }]
     })
-    expect(await mcp.call("kill", { job_id })).toEqual({ status: "killed", ports_free: true })
+    expect(await mcp.call("kill", { job_id })).toMatchObject({ status: "killed", ports_free: true })
   })
 
   it("wait until_port returns once the job listens, with its ports", async () => {
@@ -182,7 +182,7 @@ describe("dev servers over the tools", () => {
     expect(status.runs.map((run) => run.exit_code)).toEqual([1, 1])
     // The back-off: 1 s before the second run (the virtual-clock tests time each one).
     expect(Date.parse(status.runs[1]!.started) - Date.parse(status.runs[0]!.ended)).toBeGreaterThanOrEqual(1000)
-    expect(await mcp.call("kill", { job_id: started.job_id })).toEqual({ status: "killed", ports_free: true })
+    expect(await mcp.call("kill", { job_id: started.job_id })).toMatchObject({ status: "killed", ports_free: true })
     expect((await mcp.call<{ status: string; restarts: number }>("status", { job_id: started.job_id })).restarts).toBe(2)
   })
 

@@ -46,7 +46,8 @@ describe.each(transports)("execute over %s", (transport) => {
     const began = Date.now()
     let progress = 0
     const result = await harness.call("execute", {
-      command: nodeScript("console.log('started'); setTimeout(() => console.log('later'), 2500); setInterval(() => {}, 1000)", marker),
+      // The shell prints the first line: a Node start slowed by a loaded machine cannot miss the 1.5 s window.
+      command: `echo started; ${nodeScript("setTimeout(() => console.log('later'), 2500); setInterval(() => {}, 1000)", marker)}`,
       wait_ms: 1500
     }, { onprogress: () => progress++ })
     expect(Date.now() - began).toBeGreaterThanOrEqual(1400)
@@ -100,5 +101,29 @@ describe.each(transports)("execute over %s", (transport) => {
     })
     expect(result).toMatchObject({ status: "timed_out", stdout: "working\n" })
     expect((await harness.call("status", { job_id: result.job_id })).timeout_s).toBe(1)
+  })
+})
+
+describe.each(transports)("list within the result budget over %s", (transport) => {
+  const marker = uniqueMarker("list-budget")
+  const [harness] = connectForBlock(transport, marker, () => ({ maxResultSize: 1024 }))
+
+  it("shortens long commands and leaves the oldest jobs out, counting them", async () => {
+    const long = `true ${"x".repeat(300)} # ${marker}`
+    const ids: Array<string> = []
+    for (let i = 0; i < 3; i++) {
+      const started = await harness.call("execute", { command: long, wait_ms: 10_000 })
+      expect(started.status).toBe("completed")
+      ids.push(started.job_id as string)
+    }
+    const listed = await harness.call<{ jobs: Array<{ job_id: string; command: string }>; omitted_jobs?: number }>("list")
+    expect(listed.jobs.map((job) => job.job_id)).toEqual([ids[2], ids[1]])
+    expect(listed.omitted_jobs).toBe(1)
+    for (const job of listed.jobs) {
+      expect(job.command).toHaveLength(200)
+      expect(job.command.endsWith("…")).toBe(true)
+    }
+    // status still has the whole command.
+    expect((await harness.call("status", { job_id: ids[0] })).command).toBe(long)
   })
 })

@@ -146,4 +146,65 @@ describe.each(transports)("wait over %s", (transport) => {
       expect(result).toMatchObject({ reason: "exited", exit_code: index, status: index === 0 ? "completed" : "failed" })
     })
   })
+
+  describe("on several jobs (job_ids)", () => {
+    it("returns as soon as the first of three jobs ends, naming it, with its fields", async () => {
+      const first = await harness.call("execute", { command: `sh -c 'sleep 0.2; exit 3' # ${marker}` })
+      const others = [await start("setInterval(() => {}, 1000)"), await start("setInterval(() => {}, 1000)")]
+      const began = Date.now()
+      const result = await harness.call("wait", { job_ids: [others[0], first.job_id, others[1]], timeout_s: 60 })
+      expect(result).toMatchObject({ job_id: first.job_id, reason: "exited", status: "failed", exit_code: 3 })
+      expect(result.jobs).toBeUndefined()
+      expect(Date.now() - began).toBeLessThan(30_000)
+      for (const id of others) {
+        expect((await harness.call("status", { job_id: id })).status).toBe("running")
+        await harness.call("kill", { job_id: id })
+      }
+    })
+
+    it("with until returns for the job that prints the matching line", async () => {
+      const quiet = await start("setInterval(() => {}, 1000)")
+      const ready = await start("setTimeout(() => console.log('ready on 3000'), 300); setInterval(() => {}, 1000)")
+      const result = await harness.call("wait", { job_ids: [quiet, ready], until: "ready on \\d+", timeout_s: 60 })
+      expect(result).toMatchObject({ job_id: ready, reason: "matched", matched_line: "ready on 3000", status: "running" })
+      await harness.call("kill", { job_id: quiet })
+      await harness.call("kill", { job_id: ready })
+    })
+
+    it("with all: true returns once every job ended, with an entry per job", async () => {
+      const fails = await start("setTimeout(() => process.exit(3), 200)")
+      const passes = await start("setTimeout(() => { console.log('all good'); process.exit(0) }, 700)")
+      const result = await harness.call("wait", { job_ids: [fails, passes], all: true, timeout_s: 60 })
+      expect(result).toMatchObject({ reason: "exited", job_id: passes, status: "completed", stdout: "all good\n" })
+      expect(result.jobs).toEqual([
+        { job_id: fails, status: "failed", exit_code: 3, reason: "exited" },
+        { job_id: passes, status: "completed", exit_code: 0, reason: "exited" }
+      ])
+    })
+
+    it("with all: true reports a timeout and which jobs are not done", async () => {
+      const quick = await start("process.exit(0)")
+      const slow = await start("setInterval(() => {}, 1000)")
+      const result = await harness.call("wait", { job_ids: [quick, slow], all: true, timeout_s: 1 })
+      expect(result).toMatchObject({ reason: "timeout", job_id: slow, status: "running" })
+      expect(result.jobs).toEqual([
+        { job_id: quick, status: "completed", exit_code: 0, reason: "exited" },
+        { job_id: slow, status: "running", exit_code: null, reason: "timeout" }
+      ])
+      await harness.call("kill", { job_id: slow })
+    })
+
+    it("names unknown ids, and refuses job_id with job_ids, a cursor with job_ids, and repeated ids", async () => {
+      const id = await start("setInterval(() => {}, 1000)")
+      expect(await harness.callError("wait", { job_ids: [id, "no-such-job", "nor-this"], timeout_s: 1 })).toMatch(
+        /^Jobs no-such-job, nor-this not found\. Call list/
+      )
+      expect(await harness.callError("wait", { job_id: id, job_ids: [id] })).toMatch(/job_id for one job or job_ids for several, not both/)
+      expect(await harness.callError("wait", { job_ids: [id], cursor: `${id.slice(0, 8)}:0:0` })).toMatch(/cursor belongs to one job/)
+      expect(await harness.callError("wait", { job_ids: [id, id] })).toMatch(/job_ids: expected distinct job ids/)
+      expect(await harness.callError("wait", { job_ids: [] })).toMatch(/job_ids/)
+      expect(await harness.callError("wait", {})).toMatch(/pass job_id .* or job_ids/)
+      await harness.call("kill", { job_id: id })
+    })
+  })
 })
