@@ -27,8 +27,8 @@ import {
   type StdinClosed
 } from "./domain/errors.js"
 import { JobEvent } from "./domain/JobEvent.js"
-import type { KillResult, StdinMode } from "./domain/JobStatus.js"
-import type { JobDetails, JobSummary, OutputView, TailView, WaitResult } from "./domain/JobViews.js"
+import type { KillResult, RestartMode, StdinMode } from "./domain/JobStatus.js"
+import type { JobDetails, JobPorts, JobSummary, OutputView, TailView, WaitResult } from "./domain/JobViews.js"
 import type { WaitAllResult, WaitAnyResult } from "./domain/WaitMany.js"
 import { makeEventHub } from "./internal/EventHub.js"
 import type { Job } from "./internal/Job.js"
@@ -38,6 +38,8 @@ import {
   checkDuration,
   checkEnv,
   checkMaxBytes,
+  checkPort,
+  checkRestartPolicy,
   checkSignal,
   checkTailLines,
   inputBytes,
@@ -48,6 +50,9 @@ import { JobTable } from "./internal/JobTable.js"
 import { awaitAllJobs, awaitAnyJob, awaitJob } from "./internal/JobWait.js"
 import { compileLinePattern } from "./internal/LinePattern.js"
 import { ownedView } from "./internal/OwnerView.js"
+import { makePortMonitor } from "./internal/PortMonitor.js"
+import { portSource } from "./internal/portScan.js"
+import { DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT } from "./internal/RestartPolicy.js"
 import { writeInput } from "./internal/stdinWriter.js"
 import { awaitGone, killJob, stopJob } from "./internal/Supervisor.js"
 import { JobConfig } from "./JobConfig.js"
@@ -76,6 +81,18 @@ export interface ExecuteOptions {
   readonly stdin?: StdinMode | undefined
   /** Who the job belongs to: `ownedBy(owner)` views see only their owner's jobs. Ignored by an owner's view. */
   readonly owner?: string | undefined
+  /**
+   * When the job counts as ready (see `WaitOptions.untilReady`): a line of output matches this pattern (a string
+   * is RE2 syntax), or it listens on this port (`"any"`: on any port). `restart` keeps it.
+   */
+  readonly ready?: string | RegExp | { readonly port: number | "any" } | undefined
+  /**
+   * Run the command again when it exits: after a failure (`on-failure`) or any exit (`always`) that `kill`, the
+   * time limit or shutdown did not cause; back-off 1 s doubling to 60 s. The job keeps its id and output.
+   */
+  readonly restart?: RestartMode | undefined
+  /** Consecutive restarts before the job ends with its last exit, 0 to 1000; default 5 (a 60-second run starts the count over). */
+  readonly maxRestarts?: number | undefined
 }
 
 /**
@@ -114,6 +131,10 @@ export interface WaitOptions {
   readonly cursor?: string | undefined
   /** New output is everything since the job started (when no cursor is given). */
   readonly fromStart?: boolean | undefined
+  /** Return once the job listens on this port (TCP or UDP), or on any with `true`; the result carries its ports. */
+  readonly untilPort?: boolean | number | undefined
+  /** Return once the job is ready by its `ready` condition (instead of `until` and `untilPort`); ignored without one. */
+  readonly untilReady?: boolean | undefined
   readonly maxBytes?: number | undefined
   readonly raw?: boolean | undefined
 }
@@ -202,6 +223,12 @@ export interface JobManagerService {
     ids: ReadonlyArray<string>,
     options?: WaitManyOptions
   ) => Effect.Effect<WaitAllResult, JobsNotFound | InvalidArgument>
+  /**
+   * Waits until nothing listens on any of `ports` any more (whoever held them), within `timeout` (default: the
+   * kill grace plus a second, by when a stopped job's group is gone): true once they are free, false if not by
+   * then, null where listening sockets cannot be read.
+   */
+  readonly awaitPortsFree: (ports: JobPorts, options?: { readonly timeout?: Duration.DurationInput | undefined }) => Effect.Effect<boolean | null>
   /** Stops the job if it runs (and waits until its group is gone), then starts its command again. */
   readonly restart: (
     id: string
@@ -297,6 +324,12 @@ const RESTART_GONE_BOUND = Duration.seconds(1)
 
 const START_CURSOR: Position = { stdout: 0, stderr: 0 }
 
+const portsUnknown = (argument: string) =>
+  new InvalidArgument({
+    argument,
+    reason: "the ports a job listens on cannot be read here (no /proc, no lsof). Wait for a line of output instead, e.g. \"listening|ready\"."
+  })
+
 /** The start of one stream's output, the other stream's end: a read from it sees that stream alone. */
 const streamStart = (job: Job, stream: StreamName | undefined): Position =>
   stream === undefined ?
@@ -311,7 +344,8 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
   const restrictCwd = config.restrictCwd || config.allowedCommands.length > 0
   const table = new JobTable()
   const hub = yield* makeEventHub
-  const { details, start } = yield* makeJobLauncher({ config, table, hub, spawner: yield* Spawner })
+  const ports = yield* makePortMonitor(table, hub)
+  const { details, start } = yield* makeJobLauncher({ config, table, hub, ports, spawner: yield* Spawner })
 
   const execute = Effect.fn("JobManager.execute")(function*(options: ExecuteOptions) {
     yield* policy.check(options.command)
@@ -323,13 +357,26 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
       options.timeout === null ?
       Option.none() :
       Option.some(yield* checkDuration("timeout", options.timeout))
-    return yield* start({ command: options.command, cwd, env, timeout, stdin: options.stdin ?? "pipe", owner: options.owner })
+    const ready = options.ready === undefined ?
+      undefined :
+      typeof options.ready === "object" && !(options.ready instanceof RegExp) ?
+      { port: yield* checkPort("ready.port", options.ready.port) } :
+      { until: yield* compileLinePattern("ready", options.ready) }
+    if (ready !== undefined && "port" in ready && portSource() === "none") return yield* portsUnknown("ready")
+    const restart = options.restart === undefined ?
+      undefined :
+      yield* checkRestartPolicy(options.restart, options.maxRestarts, DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT)
+    return yield* start({ command: options.command, cwd, env, timeout, stdin: options.stdin ?? "pipe", owner: options.owner, ready, restart })
   })
 
-  const list = Effect.sync(() => Array.from(table.all(), (job) => job.summary()).reverse())
+  const list = Effect.suspend(() => ports.refresh(table.all())).pipe(
+    Effect.zipRight(Effect.sync(() => Array.from(table.all(), (job) => job.summary()).reverse()))
+  )
 
   const status = Effect.fn("JobManager.status")(function*(id: string) {
-    return yield* details(yield* table.lookup(id))
+    const job = yield* table.lookup(id)
+    yield* ports.refresh([job])
+    return yield* details(job)
   })
 
   const positionFor = (job: Job, cursor: string | undefined, fallback: Position) =>
@@ -369,10 +416,21 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
   const wait = Effect.fn("JobManager.wait")(function*(id: string, options: WaitOptions = {}) {
     const job = yield* table.lookup(id)
     const from = yield* positionFor(job, options.cursor, options.fromStart === true ? START_CURSOR : job.buffer.position)
-    const until = options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
+    const ready = options.untilReady === true ? job.spec.ready : undefined
+    const until = ready !== undefined ?
+      ("until" in ready ? ready.until : undefined) :
+      options.until === undefined ? undefined : yield* compileLinePattern("until", options.until)
+    const untilPort = ready !== undefined ?
+      ("port" in ready ? ready.port : undefined) :
+      options.untilPort === undefined || options.untilPort === false ? undefined : yield* checkPort("until_port", options.untilPort)
     const timeout = yield* checkDuration("timeout", options.timeout ?? DEFAULT_WAIT)
     const budget = yield* checkMaxBytes(options.maxBytes, config.maxResultSize)
-    return yield* awaitJob(job, from, { timeout, until, budget, raw: options.raw })
+    const waiting = awaitJob(job, from, { timeout, until, untilPort, budget, raw: options.raw })
+    if (untilPort === undefined) return yield* waiting
+    // A port opened just now counts: look at once, then let the watcher look often while this waits.
+    yield* ports.refresh([job], 0)
+    if (job.ports === null) return yield* portsUnknown(options.untilReady === true ? "ready" : "until_port")
+    return yield* ports.watching(waiting)
   })
 
   /** The jobs of `ids` (each once, in the order given), failing with every id that is not a job. */
@@ -438,6 +496,12 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     return stopped ? "killed" as const : "already_terminated" as const
   })
 
+  const awaitPortsFree = (jobPorts: JobPorts, options: { readonly timeout?: Duration.DurationInput | undefined } = {}) =>
+    ports.awaitFree(
+      jobPorts,
+      options.timeout === undefined ? Duration.sum(config.killGrace, Duration.seconds(1)) : Duration.decode(options.timeout)
+    ).pipe(Effect.withSpan("JobManager.awaitPortsFree"))
+
   const restart = Effect.fn("JobManager.restart")(function*(id: string) {
     const job = yield* table.lookup(id)
     if (job.processRunning || (yield* job.process.groupAlive)) {
@@ -462,6 +526,7 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
     wait,
     waitAny,
     waitAll,
+    awaitPortsFree,
     restart,
     events: hub.stream(true),
     lifecycleEvents: hub.stream(false),

@@ -86,7 +86,8 @@ const make = Effect.fnUntraced(function*(guard: ProcessGuard["Type"]) {
         Effect.catchAll((error) => Effect.succeed<ExitInfo>({ code: null, signal: signalOf(error) }))
       ),
       signal: processes.signal,
-      groupAlive: processes.alive
+      groupAlive: processes.alive,
+      processIds: processes.pids
     } satisfies JobProcess
   })
 

@@ -95,6 +95,11 @@ export interface JobProcess {
   readonly signal: (signal: SignalName, target?: SignalTarget) => Effect.Effect<void>
   /** Whether any process of the job is still alive, in its group or out of it (zombies do not count). */
   readonly groupAlive: Effect.Effect<boolean>
+  /**
+   * The pids of the job's live processes, in its group or out of it, as far as the spawner can tell; a spawner
+   * without it leaves the job's ports unknown.
+   */
+  readonly processIds?: Effect.Effect<ReadonlyArray<number>> | undefined
 }
 
 /**

@@ -5,9 +5,9 @@
  */
 
 /** Statuses and the other closed sets of values, as schemas. @since 0.1.0 */
-export { jobStatuses, JobStatus, KillResult, StdinMode, WaitReason } from "./domain/JobStatus.js"
+export { jobStatuses, JobStatus, KillResult, RestartMode, StdinMode, WaitReason } from "./domain/JobStatus.js"
 /** What the runtime tells about a job and its output, as schemas. @since 0.1.0 */
-export { JobDetails, JobSummary, OutputView, TailView, Timestamp, WaitResult } from "./domain/JobViews.js"
+export { JobDetails, JobPorts, JobRun, JobSummary, ListeningPort, OutputView, TailView, Timestamp, WaitResult } from "./domain/JobViews.js"
 /** What waiting on several jobs tells, as schemas. @since 0.1.0 */
 export { JobWaitEntry, WaitAllResult, WaitAnyResult } from "./domain/WaitMany.js"
 /** The notice an MCP session gives of a job that ended. @since 0.1.0 */

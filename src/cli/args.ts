@@ -53,6 +53,18 @@ const streamOptions: ReadonlyArray<OptionSpec> = [
 ]
 
 /**
+ * What `run --ready` waits for: `:3000` (a port), `:any` (any port), or a pattern for a line of output.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const readyArgument = (text: string): string | { readonly port: number | "any" } => {
+  if (text === ":any") return { port: "any" }
+  const port = /^:(\d+)$/.exec(text)
+  return port === null ? text : { port: Number(port[1]) }
+}
+
+/**
  * Every client command, in help order.
  *
  * @since 0.1.0
@@ -68,9 +80,17 @@ export const commandSpecs: ReadonlyArray<CommandSpec> = [
       { name: "env", value: "NAME=VALUE", repeated: true, help: "add an environment variable (repeatable)" },
       { name: "timeout", value: "SECONDS", help: "time limit; the job ends as timed_out" },
       { name: "no-stdin", help: "give the job end-of-file on stdin" },
+      { name: "ready", value: "PATTERN|:PORT", help: "wait (up to 60 s) until a line matches PATTERN, or the job listens on PORT (:any for any)" },
+      { name: "restart", value: "MODE", help: "on-failure or always: run the command again when it exits (back-off 1 s to 60 s)" },
+      { name: "max-restarts", value: "N", help: "consecutive restarts before the job ends (default 5)" },
       { name: "follow", short: "f", help: "then print its output live and exit with its exit code" }
     ],
-    examples: ["mcp-background-job run npm run dev", "mcp-background-job run -f --cwd app -- make test", "id=$(mcp-background-job run 'sleep 30; echo done')"]
+    examples: [
+      "mcp-background-job run npm run dev",
+      "mcp-background-job run --ready :any --restart on-failure -- npm run dev",
+      "mcp-background-job run -f --cwd app -- make test",
+      "id=$(mcp-background-job run 'sleep 30; echo done')"
+    ]
   },
   {
     name: "ls",

@@ -12,9 +12,9 @@ import * as Schema from "effect/Schema"
 import * as os from "node:os"
 import { compileLinePattern } from "../internal/LinePattern.js"
 import * as Wire from "../mcp/wire.js"
-import type { ParsedCommand } from "./args.js"
+import { type ParsedCommand, readyArgument } from "./args.js"
 import { ClientError, type Connection, ExitCode } from "./connection.js"
-import { ago, bytes, duration, fields, localTime, shortId, table } from "./format.js"
+import { ago, bytes, duration, fields, localTime, ports as portsText, shortId, table } from "./format.js"
 
 // ---- answers of the tools: the wire schemas the tools answer with, decoded to domain values ----
 
@@ -192,6 +192,16 @@ const run = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand
     env[pair.slice(0, eq)] = pair.slice(eq + 1)
   }
   const timeout = yield* positiveSeconds(command, "timeout", 7 * 24 * 3600)
+  const ready = option(command, "ready") === undefined ? undefined : readyArgument(option(command, "ready")!)
+  if (typeof ready === "string") yield* compile(ready).pipe(Either.mapLeft((error) => usage(error.text.replace("--until", "--ready"))))
+  const restart = option(command, "restart")
+  if (restart !== undefined && restart !== "no" && restart !== "on-failure" && restart !== "always") {
+    return yield* usage(`run: --restart must be no, on-failure or always, got ${JSON.stringify(restart)}`)
+  }
+  const maxRestarts = option(command, "max-restarts")
+  if (maxRestarts !== undefined && !/^\d{1,4}$/.test(maxRestarts)) {
+    return yield* usage(`run: --max-restarts must be a whole number from 0 to 1000, got ${JSON.stringify(maxRestarts)}`)
+  }
   const started = yield* conn.call(
     "execute",
     {
@@ -199,11 +209,27 @@ const run = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand
       ...(option(command, "cwd") === undefined ? {} : { cwd: option(command, "cwd") }),
       ...(Object.keys(env).length === 0 ? {} : { env }),
       ...(timeout === undefined ? {} : { timeout_s: timeout }),
-      ...(flag(command, "no-stdin") ? { stdin: "null" } : {})
+      ...(flag(command, "no-stdin") ? { stdin: "null" } : {}),
+      ...(ready === undefined ? {} : { ready }),
+      ...(restart === undefined ? {} : { restart }),
+      ...(maxRestarts === undefined ? {} : { max_restarts: Number(maxRestarts) })
     },
     Wire.Started
   )
   yield* flag(command, "json") ? jsonOf(Wire.Started, started) : line(started.id)
+  if (ready !== undefined && !flag(command, "json")) {
+    if (started.reason === "exited") {
+      const code = started.exitCode ?? null
+      yield* err(`not ready: the job ended (${started.status}, exit code ${code ?? "-"})\n`)
+      return code === null || code === 0 ? ExitCode.refused : code
+    }
+    if (started.reason === "timeout") {
+      yield* err("not ready after 60 s: the job still runs\n")
+      return ExitCode.timeout
+    }
+    const urls = started.ports?.tcp.map((port) => port.url ?? port.address) ?? []
+    yield* err(`ready${urls.length > 0 ? `: ${[...new Set(urls)].join(" ")}` : ""}\n`)
+  }
   if (!flag(command, "follow")) return ExitCode.ok
   const ended = yield* follow(conn, started.id, "both", false, flag(command, "json"))
   return jobExitCode(ended)
@@ -220,10 +246,11 @@ const ls = Effect.fnUntraced(function*(conn: Connection, command: ParsedCommand)
     job.exitCode === null ? "-" : String(job.exitCode),
     ago(job.startedAt, now),
     duration((job.endedAt?.getTime() ?? now) - job.startedAt.getTime()),
+    portsText(job.ports),
     job.command.replace(/\s+/g, " ")
   ])
   const width = process.stdout.isTTY ? process.stdout.columns : undefined
-  yield* line(table(["ID", "STATUS", "EXIT", "STARTED", "DURATION", "COMMAND"], rows, width))
+  yield* line(table(["ID", "STATUS", "EXIT", "STARTED", "DURATION", "PORTS", "COMMAND"], rows, width))
   return ExitCode.ok
 })
 
@@ -245,6 +272,8 @@ const status = Effect.fnUntraced(function*(conn: Connection, command: ParsedComm
     ["signal", job.signal ?? "-"],
     ["timeout", job.timeoutMs === null ? "none" : `${job.timeoutMs / 1000}s`],
     ["stdin", job.stdinOpen ? "open" : "closed"],
+    ["ports", job.ports === null ? "unknown here" : [...job.ports.tcp.map((port) => port.url ?? port.address), ...job.ports.udp.map((port) => `${port.address}/udp`)].join(" ") || "-"],
+    ...(job.restartPolicy === "no" ? [] : [["restarts", `${job.restarts} (${job.restartPolicy}; earlier exits: ${job.runs.map((run) => run.exitCode ?? run.signal).join(", ") || "-"})`] as const]),
     ["output", `${bytes(job.stdoutBytes)} stdout, ${bytes(job.stderrBytes)} stderr${dropped > 0 ? `, ${bytes(dropped)} dropped` : ""}`]
   ]))
   return ExitCode.ok

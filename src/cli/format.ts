@@ -87,3 +87,21 @@ export const fields = (pairs: ReadonlyArray<readonly [string, string]>): string 
   const width = Math.max(...pairs.map(([key]) => key.length))
   return pairs.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join("\n")
 }
+
+/**
+ * The ports a job listens on, short: `5173,3000` for TCP, `5353/udp` for UDP; `-` for none, `?` where they
+ * cannot be read.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const ports = (
+  listening: { readonly tcp: ReadonlyArray<{ readonly port: number }>; readonly udp: ReadonlyArray<{ readonly port: number }> } | null
+): string => {
+  if (listening === null) return "?"
+  const numbers = [
+    ...new Set(listening.tcp.map((port) => String(port.port))),
+    ...new Set(listening.udp.map((port) => `${port.port}/udp`))
+  ]
+  return numbers.length === 0 ? "-" : numbers.join(",")
+}

@@ -48,14 +48,15 @@ export const StdinMode = Schema.Literal("pipe", "null")
 export type StdinMode = typeof StdinMode.Type
 
 /**
- * Why a `wait` or `interact` returned: the job ended, `until` matched, the time bound passed, or (for
- * `interact`) the job went quiet after answering.
+ * Why a `wait` or `interact` returned: the job ended, `until` matched, the job listens on the port waited
+ * for, the time bound passed, or (for `interact`) the job went quiet after answering.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const WaitReason = Schema.Literal("exited", "matched", "timeout", "idle").annotations({
-  description: "exited: the job ended; matched: until matched (see matched_line); timeout: the bound passed; idle: the job went quiet."
+export const WaitReason = Schema.Literal("exited", "matched", "listening", "timeout", "idle").annotations({
+  description:
+    "exited: the job ended; matched: until matched (see matched_line); listening: the job listens on the port waited for; timeout: the bound passed; idle: the job went quiet."
 })
 
 /**
@@ -78,3 +79,18 @@ export const KillResult = Schema.Literal("killed", "signalled", "already_termina
  * @category models
  */
 export type KillResult = typeof KillResult.Type
+
+/**
+ * Whether a job's command runs again when it exits: `no`, `on-failure` (a non-zero exit or a signal the runtime
+ * did not send) or `always` (any exit the runtime did not cause).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RestartMode = Schema.Literal("no", "on-failure", "always")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type RestartMode = typeof RestartMode.Type

@@ -8,7 +8,7 @@
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { JobStatus, StdinMode, WaitReason } from "./JobStatus.js"
+import { JobStatus, RestartMode, StdinMode, WaitReason } from "./JobStatus.js"
 
 /**
  * A point in time: a `Date`, encoded as an ISO-8601 UTC string.
@@ -33,6 +33,41 @@ export const Timestamp: Schema.Schema<Date, string> = Schema.transformOrFail(
 )
 
 /**
+ * A port a job listens on: its local address (`127.0.0.1:5173`, `[::]:3000`), and for TCP the URL to open.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ListeningPort = Schema.Struct({
+  address: Schema.String,
+  port: Schema.Number,
+  url: Schema.optionalWith(Schema.String, { exact: true }).annotations({ description: "http://localhost:<port> for a wildcard or loopback bind." })
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListeningPort extends Schema.Schema.Type<typeof ListeningPort> {}
+
+/**
+ * The ports any process of a job listens on: TCP (`LISTEN`) and UDP (bound) apart.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobPorts = Schema.Struct({
+  tcp: Schema.Array(ListeningPort),
+  udp: Schema.Array(ListeningPort)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface JobPorts extends Schema.Schema.Type<typeof JobPorts> {}
+
+/**
  * One line of `list`.
  *
  * @since 0.1.0
@@ -44,7 +79,8 @@ export const JobSummary = Schema.Struct({
   command: Schema.String,
   startedAt: Timestamp,
   endedAt: Schema.NullOr(Timestamp),
-  exitCode: Schema.NullOr(Schema.Number)
+  exitCode: Schema.NullOr(Schema.Number),
+  ports: Schema.NullOr(JobPorts).annotations({ description: "Ports the job's processes listen on; null when they cannot be read here." })
 })
 
 /**
@@ -52,6 +88,26 @@ export const JobSummary = Schema.Struct({
  * @category models
  */
 export interface JobSummary extends Schema.Schema.Type<typeof JobSummary> {}
+
+/**
+ * One earlier run of a job restarted by its restart policy: its process and how it ended.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobRun = Schema.Struct({
+  pid: Schema.Number,
+  startedAt: Timestamp,
+  endedAt: Timestamp,
+  exitCode: Schema.NullOr(Schema.Number),
+  signal: Schema.NullOr(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface JobRun extends Schema.Schema.Type<typeof JobRun> {}
 
 /**
  * Everything known about one job.
@@ -69,6 +125,11 @@ export const JobDetails = Schema.Struct({
   timeoutMs: Schema.NullOr(Schema.Number),
   stdin: StdinMode,
   stdinOpen: Schema.Boolean,
+  ready: Schema.NullOr(Schema.String).annotations({ description: "The ready condition it was started with: a pattern, port N or any port." }),
+  restartPolicy: RestartMode,
+  restarts: Schema.Number,
+  /** The runs before the current one (the latest 20), each with its exit; the current run's is the job's. */
+  runs: Schema.Array(JobRun),
   stdoutBytes: Schema.Number,
   stderrBytes: Schema.Number,
   droppedStdoutBytes: Schema.Number,
@@ -166,6 +227,8 @@ export const WaitResult = Schema.Struct({
     Schema.OptionFromSelf(Schema.String).annotations({ description: "The line that matched until, or null." }),
     { strict: true, decode: Option.fromNullable, encode: Option.getOrNull }
   ),
+  /** With a wait for a port: the ports the job listens on when the wait returned. */
+  ports: Schema.optionalWith(Schema.NullOr(JobPorts), { exact: true }),
   ...OutputText.fields
 })
 

@@ -11,10 +11,12 @@ import type * as Scope from "effect/Scope"
 import * as os from "node:os"
 import { InvalidArgument } from "../domain/errors.js"
 import type { JobStatus, StdinMode } from "../domain/JobStatus.js"
-import type { JobDetails, JobSummary } from "../domain/JobViews.js"
+import type { JobDetails, JobPorts, JobRun, JobSummary } from "../domain/JobViews.js"
 import type { Position, StreamName } from "../OutputBuffer.js"
 import { OutputBuffer } from "../OutputBuffer.js"
 import type { ExitInfo, JobProcess } from "../Spawner.js"
+import type { LinePattern } from "./LinePattern.js"
+import type { RestartPolicy } from "./RestartPolicy.js"
 
 /**
  * What a job was started with; `restart` starts a new job from the same spec.
@@ -32,6 +34,10 @@ export interface JobSpec {
   readonly stdin: StdinMode
   /** Who started the job; only the manager and that owner's view see it. */
   readonly owner?: string | undefined
+  /** When the job counts as ready: a line of output matches, or it listens on a port (`true`: any). */
+  readonly ready?: { readonly until: LinePattern } | { readonly port: true | number } | undefined
+  /** Whether the command runs again when it exits; none means `no`. */
+  readonly restart?: RestartPolicy | undefined
 }
 
 /**
@@ -61,6 +67,13 @@ export class Notifier {
   }
 }
 
+/** Earlier runs kept in a job's details: a job that restarts for days does not grow without bound. */
+const RUNS_KEPT = 20
+
+/** A job's ready condition in words: its pattern, `port 3000` or `any port`. */
+const describeReady = (ready: JobSpec["ready"]): string | null =>
+  ready === undefined ? null : "until" in ready ? ready.until.source : ready.port === true ? "any port" : `port ${ready.port}`
+
 /**
  * The opaque cursor for a position in a job's output: `<first 8 characters of the id>:<stdout>:<stderr>`.
  *
@@ -82,6 +95,10 @@ export class Job {
   readonly outputArrived = new Notifier()
   /** Fired when the status, the exit or stdin changes. */
   readonly stateChanged = new Notifier()
+  /** Fired when the ports the job listens on change. */
+  readonly portsChanged = new Notifier()
+  /** The ports found by the last look; null while unknown. */
+  private portsValue: JobPorts | null = null
   private exitInfo: ExitInfo | undefined
   private endedAtDate: Date | undefined
   private stopReasonValue: StopReason | undefined
@@ -90,6 +107,12 @@ export class Job {
   private removed = false
   private drained = false
   private shuttingDown = false
+  private currentProcess: JobProcess
+  private runStartedAt: Date
+  private readonly earlierRuns: Array<JobRun> = []
+  private restartCount = 0
+  /** Restarts since the last stable run: what the restart policy's limit counts. */
+  consecutiveRestarts = 0
 
   constructor(
     readonly id: string,
@@ -97,11 +120,39 @@ export class Job {
     readonly startedAt: Date,
     outputCap: number,
     /** The started process. */
-    readonly process: JobProcess,
-    /** The scope that owns the process; closing it stops the process group. */
+    process: JobProcess,
+    /** The scope that owns the job's processes; closing it stops the current process group. */
     readonly scope: Scope.CloseableScope
   ) {
     this.buffer = new OutputBuffer(outputCap)
+    this.currentProcess = process
+    this.runStartedAt = startedAt
+  }
+
+  /** The process of the current run (a restart policy replaces it). */
+  get process(): JobProcess {
+    return this.currentProcess
+  }
+
+  /** When the current run started. */
+  get currentRunStartedAt(): Date {
+    return this.runStartedAt
+  }
+
+  /** How many times the restart policy started the command again. */
+  get restarts(): number {
+    return this.restartCount
+  }
+
+  /** The restart policy replaced the run that ended with `exit` at `endedAt` by `process`, started at `startedAt`. */
+  startNextRun(exit: ExitInfo, endedAt: Date, process: JobProcess, startedAt: Date): void {
+    this.earlierRuns.push({ pid: this.currentProcess.pid, startedAt: this.runStartedAt, endedAt, exitCode: exit.code, signal: exit.signal })
+    if (this.earlierRuns.length > RUNS_KEPT) this.earlierRuns.shift()
+    this.currentProcess = process
+    this.runStartedAt = startedAt
+    this.restartCount++
+    this.consecutiveRestarts++
+    this.stateChanged.fire()
   }
 
   get exit(): ExitInfo | undefined {
@@ -138,8 +189,18 @@ export class Job {
   get status(): JobStatus {
     if (this.stopReasonValue !== undefined) return this.stopReasonValue
     if (this.exitInfo === undefined) return "running"
-    if (this.signalsSent.size > 0 && this.endedBySentSignal(this.exitInfo)) return "killed"
-    return this.exitInfo.code === 0 ? "completed" : "failed"
+    return this.outcomeOf(this.exitInfo)
+  }
+
+  /** The status an exit gives a job the runtime did not stop: killed by a signal sent with `kill`, else completed or failed. */
+  outcomeOf(exit: ExitInfo): "completed" | "failed" | "killed" {
+    if (this.signalsSent.size > 0 && this.endedBySentSignal(exit)) return "killed"
+    return exit.code === 0 ? "completed" : "failed"
+  }
+
+  /** Whether the runtime decided to stop the job (kill, timeout, shutdown): no restart follows. */
+  get stopping(): boolean {
+    return this.stopReasonValue !== undefined || this.shuttingDown
   }
 
   /** Whether the shell died of a signal sent with `kill`, or exited with 128 + its number (its program died of it). */
@@ -150,6 +211,18 @@ export class Job {
       if (exit.signal === name || (number !== undefined && exit.code === 128 + number)) return true
     }
     return false
+  }
+
+  get ports(): JobPorts | null {
+    return this.portsValue
+  }
+
+  /** Records the ports a look found; the previous ones, so that a caller can tell a change. */
+  setPorts(ports: JobPorts | null): JobPorts | null {
+    const previous = this.portsValue
+    this.portsValue = ports
+    this.portsChanged.fire()
+    return previous
   }
 
   append(stream: StreamName, chunk: Uint8Array): void {
@@ -203,7 +276,8 @@ export class Job {
       command: this.spec.command,
       startedAt: this.startedAt,
       endedAt: this.endedAtDate ?? null,
-      exitCode: this.exitInfo?.code ?? null
+      exitCode: this.exitInfo?.code ?? null,
+      ports: this.portsValue
     }
   }
 
@@ -218,6 +292,10 @@ export class Job {
       timeoutMs: this.spec.timeout._tag === "Some" ? Duration.toMillis(this.spec.timeout.value) : null,
       stdin: this.spec.stdin,
       stdinOpen,
+      ready: describeReady(this.spec.ready),
+      restartPolicy: this.spec.restart?.mode ?? "no",
+      restarts: this.restartCount,
+      runs: [...this.earlierRuns],
       stdoutBytes: buffer.bytesSeen("stdout"),
       stderrBytes: buffer.bytesSeen("stderr"),
       droppedStdoutBytes: buffer.bytesDropped("stdout"),

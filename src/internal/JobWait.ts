@@ -27,12 +27,29 @@ export interface WaitBounds {
   readonly until?: LinePattern | undefined
   /** Return once no output arrived for this long. */
   readonly idle?: Duration.Duration | undefined
+  /** Return once the job listens on this TCP or UDP port, or on any (`true`). */
+  readonly untilPort?: PortWanted | undefined
   /** The result budget of the output returned. */
   readonly budget: number
   readonly raw?: boolean | undefined
 }
 
 const totalSeen = (job: Job) => job.buffer.bytesSeen("stdout") + job.buffer.bytesSeen("stderr")
+
+/**
+ * A port to wait for: a number, or `true` for any.
+ *
+ * @internal
+ */
+export type PortWanted = true | number
+
+/** Whether the job listens on the port wanted. @internal */
+export const listensOn = (job: Job, wanted: PortWanted): boolean => {
+  const ports = job.ports
+  if (ports === null) return false
+  const all = [...ports.tcp, ...ports.udp]
+  return wanted === true ? all.length > 0 : all.some((port) => port.port === wanted)
+}
 
 /**
  * Waits on `job` within `bounds`, then reads what arrived after `from`.
@@ -53,7 +70,8 @@ const resultOf = (job: Job, from: Position, reason: WaitReason, matchedLine: str
     status: job.status,
     exitCode: job.exit?.code ?? null,
     reason,
-    matchedLine: Option.fromNullable(matchedLine)
+    matchedLine: Option.fromNullable(matchedLine),
+    ...(bounds.untilPort === undefined ? {} : { ports: job.ports })
   }
 }
 
@@ -66,6 +84,7 @@ const waitFor = (
     // Most waits on an ended job, or on output already there, need no machinery at all.
     const early = scanner?.scan()
     if (early !== undefined) return ["matched", early] as const
+    if (bounds.untilPort !== undefined && listensOn(job, bounds.untilPort)) return ["listening", undefined] as const
     if (job.settled) return ["exited", undefined] as const
     const startedAt = yield* Clock.currentTimeMillis
     const deadline = startedAt + Duration.toMillis(bounds.timeout)
@@ -79,7 +98,11 @@ const waitFor = (
       Queue.unsafeOffer(wakeups, undefined)
     }
     const watchesOutput = scanner !== undefined || idleMillis !== undefined
-    const unlisten = [job.stateChanged.listen(wake), ...(watchesOutput ? [job.outputArrived.listen(wake)] : [])]
+    const unlisten = [
+      job.stateChanged.listen(wake),
+      ...(watchesOutput ? [job.outputArrived.listen(wake)] : []),
+      ...(bounds.untilPort === undefined ? [] : [job.portsChanged.listen(wake)])
+    ]
 
     // One timer at a time wakes the waiter when the deadline or the quiet window may have passed. The moment only
     // moves later (activity pushes the quiet window out), so a pending timer is never replaced: when it fires
@@ -106,6 +129,7 @@ const waitFor = (
       while (true) {
         const matched = scanner?.scan()
         if (matched !== undefined) return ["matched", matched] as const
+        if (bounds.untilPort !== undefined && listensOn(job, bounds.untilPort)) return ["listening", undefined] as const
         if (job.settled) return ["exited", undefined] as const
         const now = yield* Clock.currentTimeMillis
         const seen = totalSeen(job)

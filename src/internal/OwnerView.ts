@@ -59,6 +59,7 @@ export const ownedView = (
     wait: (id, options) => ifOwned(id, () => manager.wait(id, options)),
     waitAny: (ids, options) => ifOwnsAll(ids, () => manager.waitAny(ids, options)),
     waitAll: (ids, options) => ifOwnsAll(ids, () => manager.waitAll(ids, options)),
+    awaitPortsFree: manager.awaitPortsFree,
     restart: (id) => ifOwned(id, () => manager.restart(id)),
     events: ownEvents(hub.stream(true)),
     lifecycleEvents: ownEvents(hub.stream(false)),

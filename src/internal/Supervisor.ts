@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { Job, StopReason } from "./Job.js"
 import type { StreamName } from "../OutputBuffer.js"
-import type { JobProcess } from "../Spawner.js"
+import type { ExitInfo, JobProcess } from "../Spawner.js"
 
 /**
  * The timings a supervisor follows.
@@ -34,6 +34,15 @@ export interface SupervisorHooks {
   /** What to do with a chunk besides storing it; `undefined` when nothing needs doing. */
   readonly onOutput: (job: Job, stream: StreamName, chunk: Uint8Array) => Effect.Effect<void> | undefined
   readonly onExit: (job: Job) => Effect.Effect<void>
+  /**
+   * A restart policy: whether the run that ended with this exit is followed by another, and the step that
+   * starts it (after its back-off) as the job's new process; false when none was started (stopped meanwhile,
+   * or the spawn failed), and the job ends with the exit.
+   */
+  readonly restart?: {
+    readonly wanted: (job: Job, exit: ExitInfo) => Effect.Effect<boolean>
+    readonly start: (job: Job, exit: ExitInfo) => Effect.Effect<boolean>
+  } | undefined
 }
 
 const POLL = Duration.millis(50)
@@ -147,11 +156,13 @@ export const supervise = (
   hooks: SupervisorHooks
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
-    const process = job.process
-    const pumps = yield* Effect.all(
-      [pump(job, "stdout", process.stdout, hooks), pump(job, "stderr", process.stderr, hooks)],
-      { concurrency: 2, discard: true }
-    ).pipe(Effect.fork)
+    const drain = (process: JobProcess) =>
+      Effect.all(
+        [pump(job, "stdout", process.stdout, hooks), pump(job, "stderr", process.stderr, hooks)],
+        { concurrency: 2, discard: true }
+      ).pipe(Effect.fork)
+    let pumps = yield* drain(job.process)
+    // The time limit is the job's, across the runs of a restart policy.
     const timer = yield* Option.match(job.spec.timeout, {
       onNone: () => Effect.succeed(Option.none<Fiber.RuntimeFiber<boolean>>()),
       onSome: (timeout) =>
@@ -162,7 +173,16 @@ export const supervise = (
         )
     })
 
-    const exit = yield* process.exit
+    let exit = yield* job.process.exit
+    // Under a restart policy, a run's output is read and its group swept before the next run starts.
+    while (hooks.restart !== undefined && (yield* hooks.restart.wanted(job, exit))) {
+      yield* settle(job, job.process, pumps)
+      if (yield* job.process.groupAlive) yield* stopGroup(job.process, settings.killGrace)
+      if (!(yield* hooks.restart.start(job, exit))) break
+      pumps = yield* drain(job.process)
+      exit = yield* job.process.exit
+    }
+    const process = job.process
     if (Option.isSome(timer)) yield* Fiber.interrupt(timer.value)
     // The end is decided on the shell's exit: the status is final and the slot is free at once.
     job.markExited(exit, new Date(yield* Clock.currentTimeMillis))

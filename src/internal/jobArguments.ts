@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as os from "node:os"
 import { InvalidArgument } from "../domain/errors.js"
+import type { RestartMode } from "../domain/JobStatus.js"
 import type { SignalName, SignalTarget } from "../Spawner.js"
 import { isNegativeAmount } from "./settings.js"
 
@@ -65,6 +66,29 @@ export const checkContext = (lines: number | undefined): Either.Either<number, I
     Number.isSafeInteger(lines) && lines >= 0 && lines <= 100 ?
     Either.right(lines) :
     Either.left(new InvalidArgument({ argument: "context", reason: `${lines} is out of range: pass a whole number of lines from 0 to 100.` }))
+
+/** A port to wait for: a whole number from 1 to 65535, or any (`true`, `"any"`). @internal */
+export const checkPort = (argument: string, port: number | boolean | "any"): Either.Either<true | number, InvalidArgument> =>
+  port === true || port === "any" ?
+    Either.right(true) :
+    typeof port === "number" && Number.isSafeInteger(port) && port >= 1 && port <= 65535 ?
+    Either.right(port) :
+    Either.left(
+      new InvalidArgument({ argument, reason: `${JSON.stringify(port)} is not a port: pass a whole number from 1 to 65535, or "any".` })
+    )
+
+/** A restart policy: its mode, and consecutive restarts from 0 to `limit` (default `fallback`). @internal */
+export const checkRestartPolicy = (
+  mode: RestartMode,
+  maxRestarts: number | undefined,
+  fallback: number,
+  limit: number
+): Either.Either<{ readonly mode: RestartMode; readonly maxRestarts: number }, InvalidArgument> =>
+  maxRestarts === undefined || (Number.isSafeInteger(maxRestarts) && maxRestarts >= 0 && maxRestarts <= limit) ?
+    Either.right({ mode, maxRestarts: maxRestarts ?? fallback }) :
+    Either.left(
+      new InvalidArgument({ argument: "max_restarts", reason: `${maxRestarts} is out of range: pass a whole number from 0 to ${limit}.` })
+    )
 
 /** How many lines `tail` gives of each stream: 1 to 1000. @internal */
 export const checkTailLines = (lines: number): Either.Either<number, InvalidArgument> =>

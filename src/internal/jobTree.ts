@@ -180,6 +180,13 @@ export class JobTree {
     }
   }
 
+  /** The live processes of the job in `table`: its group, the processes recorded out of it, and their descendants. */
+  members(table: ReadonlyArray<ProcessEntry>): Array<number> {
+    const roots = table.filter((entry) => entry.pgid === this.pgid || this.escaped.get(entry.pid) === entry.startTime)
+    const rootPids = roots.map((entry) => entry.pid)
+    return [...roots.filter(isLive).map((entry) => entry.pid), ...liveDescendantsOf(rootPids, table).map((entry) => entry.pid)]
+  }
+
   /** Whether a live (not zombie) process is left in the group. */
   groupAlive(): boolean {
     // kill(-pgid, 0) also succeeds while only zombies remain (an init that does not reap): confirm in /proc.

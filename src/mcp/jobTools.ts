@@ -6,11 +6,13 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { InvalidArgument } from "../domain/errors.js"
-import { StdinMode } from "../domain/JobStatus.js"
-import type { JobSummary } from "../domain/JobViews.js"
+import { RestartMode, StdinMode } from "../domain/JobStatus.js"
+import type { JobSummary, WaitResult } from "../domain/JobViews.js"
 import { MAX_RESULT_BUDGET } from "../internal/jobArguments.js"
+import { MAX_RESTARTS_LIMIT } from "../internal/RestartPolicy.js"
 import { JobManager } from "../JobManager.js"
 import * as McpTool from "./McpTool.js"
 import * as Wire from "./wire.js"
@@ -34,6 +36,20 @@ const untilArg = McpTool.optional(
   Schema.String,
   "RE2 pattern matched per new line, e.g. \"ready|error\"."
 )
+
+const portArg = McpTool.intBetween(1, 65535, "port")
+
+/** How long execute and restart wait for a job started with ready, unless wait_ms says otherwise. */
+const DEFAULT_READY_WAIT_MS = 60_000
+
+/** What a wait for readiness tells besides the output: the matching line and the ports the job listens on. */
+const readiness = (jobs: JobManager["Type"], id: string, result: WaitResult) =>
+  Effect.map(
+    result.ports === undefined ?
+      Effect.map(jobs.status(id), (details) => details.ports).pipe(Effect.orElseSucceed(() => null)) :
+      Effect.succeed(result.ports),
+    (ports) => ({ matchedLine: Option.getOrNull(result.matchedLine), ports })
+  )
 
 /** Sends a progress notification every second while `effect` runs, when the client asked for progress. */
 const withProgress = <A, E, R>(
@@ -106,7 +122,19 @@ const execute = McpTool.make({
       }),
       "pipe (default) for interact; null gives end-of-file."
     ),
-    max_bytes: maxBytesArg
+    max_bytes: maxBytesArg,
+    ready: McpTool.optional(
+      Schema.Union(Schema.String, Schema.Struct({ port: Schema.Union(portArg, Schema.Literal("any")) })),
+      "Return once a line matches this RE2 pattern, or it listens on {\"port\": N or \"any\"} (wait_ms default 60000)."
+    ),
+    restart: McpTool.optional(
+      RestartMode,
+      "Run it again when it exits (not after kill), same job_id, back-off 1-60 s."
+    ),
+    max_restarts: McpTool.optional(
+      McpTool.intBetween(0, MAX_RESTARTS_LIMIT, "restarts"),
+      "Consecutive restarts allowed (default 5)."
+    )
   }),
   output: Wire.Started,
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
@@ -118,19 +146,25 @@ const execute = McpTool.make({
         cwd: input.cwd,
         env: input.env,
         timeout: input.timeout_s === undefined ? undefined : Duration.millis(input.timeout_s * 1000),
-        stdin: input.stdin
+        stdin: input.stdin,
+        ready: input.ready,
+        restart: input.restart,
+        maxRestarts: input.max_restarts
       })
       const base = { id: job.id, status: job.status, pid: job.pid, startedAt: job.startedAt, cursor: Wire.startCursor(job.id) }
-      if (input.wait_ms === undefined) return base
+      if (input.wait_ms === undefined && input.ready === undefined) return base
+      const waitMs = input.wait_ms ?? DEFAULT_READY_WAIT_MS
       const result = yield* withProgress(
-        jobs.wait(job.id, { timeout: Duration.millis(input.wait_ms), fromStart: true, maxBytes: input.max_bytes }),
+        jobs.wait(job.id, { timeout: Duration.millis(waitMs), fromStart: true, maxBytes: input.max_bytes, untilReady: true }),
         context,
-        (elapsed) => `waiting for job ${job.id} to end: ${elapsed}s`
+        (elapsed) => `waiting for job ${job.id} to ${input.ready === undefined ? "end" : "be ready"}: ${elapsed}s`
       )
       return {
         ...base,
         status: result.status,
         exitCode: result.exitCode,
+        reason: result.reason,
+        ...(input.ready === undefined ? {} : yield* readiness(jobs, job.id, result)),
         stdout: result.stdout,
         stderr: result.stderr,
         cursor: result.cursor,
@@ -249,9 +283,14 @@ const kill = McpTool.make({
   output: Wire.KillAnswer,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   handler: (input) =>
-    Effect.flatMap(JobManager, (jobs) => jobs.kill(input.job_id, { signal: input.signal })).pipe(
-      Effect.map((result) => ({ status: result }))
-    )
+    Effect.gen(function*() {
+      const jobs = yield* JobManager
+      // The ports the job held before the kill are the ones to see freed.
+      const held = yield* jobs.status(input.job_id).pipe(Effect.map((details) => details.ports), Effect.orElseSucceed(() => null))
+      const status = yield* jobs.kill(input.job_id, { signal: input.signal })
+      if (status !== "killed" || held === null || held.tcp.length + held.udp.length === 0) return { status }
+      return { status, portsFree: yield* jobs.awaitPortsFree(held) }
+    })
 })
 
 const wait = McpTool.make({
@@ -279,6 +318,7 @@ const wait = McpTool.make({
     ),
     timeout_s: McpTool.optional(McpTool.numberBetween(0, 600, "seconds"), "Longest wait (default 30)."),
     until: untilArg,
+    until_port: McpTool.optional(Schema.Union(Schema.Boolean, portArg), "Return once the job listens on this port (true: any)."),
     cursor: McpTool.optional(Schema.String, "Include output after this cursor (e.g. execute's); default: only new output."),
     max_bytes: maxBytesArg,
     raw: rawArg
@@ -295,8 +335,11 @@ const wait = McpTool.make({
         raw: input.raw
       }
       const target = yield* waitTarget(input)
+      if (input.until_port !== undefined && target.ids !== undefined) {
+        return yield* new InvalidArgument({ argument: "until_port", reason: "it waits for one job: pass job_id, not job_ids." })
+      }
       const waiting: Effect.Effect<typeof Wire.WaitAnswer.Type, McpTool.ToolFailure> = target.ids === undefined ?
-        jobs.wait(target.id, { ...options, cursor: input.cursor }) :
+        jobs.wait(target.id, { ...options, cursor: input.cursor, untilPort: input.until_port }) :
         input.all === true ?
         jobs.waitAll(target.ids, options) :
         jobs.waitAny(target.ids, options)
@@ -335,17 +378,27 @@ const restart = McpTool.make({
   input: Schema.Struct({ job_id: JobIdArg }),
   output: Wire.Restarted,
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
-  handler: (input) =>
-    Effect.flatMap(JobManager, (jobs) => jobs.restart(input.job_id)).pipe(
-      Effect.map((job) => ({
+  handler: (input, context) =>
+    Effect.gen(function*() {
+      const jobs = yield* JobManager
+      const job = yield* jobs.restart(input.job_id)
+      const base = {
         id: job.id,
         previousId: input.job_id,
         status: job.status,
         pid: job.pid,
         startedAt: job.startedAt,
         cursor: Wire.startCursor(job.id)
-      }))
-    )
+      }
+      if (job.ready === null) return base
+      // A job started with ready is waited for again, as execute did; its output stays for wait and output.
+      const result = yield* withProgress(
+        jobs.wait(job.id, { timeout: Duration.millis(DEFAULT_READY_WAIT_MS), fromStart: true, untilReady: true }),
+        context,
+        (elapsed) => `waiting for job ${job.id} to be ready: ${elapsed}s`
+      )
+      return { ...base, status: result.status, reason: result.reason, ...(yield* readiness(jobs, job.id, result)) }
+    })
 })
 
 /**

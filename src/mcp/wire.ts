@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { JobStatus, KillResult } from "../domain/JobStatus.js"
+import { JobStatus, KillResult, WaitReason } from "../domain/JobStatus.js"
 import * as Notice from "../domain/JobNotice.js"
 import * as Views from "../domain/JobViews.js"
 import * as Many from "../domain/WaitMany.js"
@@ -91,6 +91,7 @@ export const JobSummary = wireStruct(Views.JobSummary.fields, jobNames)
  */
 export const JobDetails = wireStruct(Views.JobDetails.fields, {
   ...jobNames,
+  runs: { key: "runs", schema: Schema.Array(wireStruct(Views.JobRun.fields, { startedAt: "started", endedAt: "ended" })) },
   timeoutMs: { key: "timeout_s", schema: Schema.NullOr(SecondsFromMillis) }
 })
 
@@ -158,7 +159,12 @@ export const WaitAnswer = Schema.extend(
  * @since 0.1.0
  * @category schemas
  */
-export const KillAnswer = Schema.Struct({ status: KillResult })
+export const KillAnswer = wireStruct({
+  status: KillResult,
+  portsFree: optional(Schema.NullOr(Schema.Boolean)).annotations({
+    description: "When the job listened on ports: whether they are free again (null: cannot be read here)."
+  })
+})
 
 /**
  * `execute`: the new job, and with `wait_ms` how it ended and what it printed.
@@ -176,6 +182,9 @@ export const Started = wireStruct({
       "Pass to wait or output to read on from here: without wait_ms the start of the job's output, with wait_ms the end of what this result returned."
   }),
   exitCode: optional(Schema.NullOr(Schema.Number)),
+  reason: optional(WaitReason),
+  matchedLine: optional(Schema.NullOr(Schema.String)),
+  ports: optional(Schema.NullOr(Views.JobPorts)),
   stdout: optional(Schema.String),
   stderr: optional(Schema.String),
   truncated: optional(Schema.Boolean),
@@ -197,7 +206,10 @@ export const Restarted = wireStruct({
   startedAt: Views.Timestamp,
   cursor: Schema.String.annotations({
     description: "The start of the new job's output: pass it to wait (e.g. with until \"ready\") so nothing it printed is missed."
-  })
+  }),
+  reason: optional(WaitReason),
+  matchedLine: optional(Schema.NullOr(Schema.String)),
+  ports: optional(Schema.NullOr(Views.JobPorts))
 }, { ...jobNames, previousId: "previous_job_id" })
 
 /**

@@ -10,8 +10,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { ProcessGuard } from "../../ProcessGuard.js"
 import type { SignalName, SignalTarget } from "../../Spawner.js"
-import { JOB_MARKER_VARIABLE, JobTree, MarkerCache } from "../jobTree.js"
-import { listProcesses, pidsSince, type ProcessEntry, procAvailable } from "../processTable.js"
+import { JOB_MARKER_VARIABLE, JobTree, MarkerCache, SHARED_READ_AGE_MS } from "../jobTree.js"
+import { listProcesses, pidsSince, type ProcessEntry, procAvailable, recentProcesses } from "../processTable.js"
 
 /**
  * While jobs run, the process table is read this often to record processes that leave a job's group before
@@ -33,6 +33,8 @@ export interface JobProcesses {
   readonly alive: Effect.Effect<boolean>
   /** Stops following the job and tells the guard to forget it. */
   readonly release: Effect.Effect<void>
+  /** The pids of the job's live processes (from a read of the process table shared by calls this recent). */
+  readonly pids: Effect.Effect<ReadonlyArray<number>>
 }
 
 /** @internal */
@@ -115,7 +117,8 @@ export const makeProcessTracker = Effect.fnUntraced(function*(guard: ProcessGuar
       return {
         signal: (name, target = "group") => Effect.flatMap(lookForEscaped, ({ table }) => Effect.sync(() => tree.signal(name, table, target))),
         alive,
-        release
+        release,
+        pids: Effect.sync(() => (released || !procAvailable ? [] : tree.members(recentProcesses(SHARED_READ_AGE_MS))))
       } satisfies JobProcesses
     })
 

@@ -45,12 +45,34 @@ describe("the command-line client", () => {
     const table = await cli(["ls"])
     expect(table.code).toBe(0)
     const lines = table.stdout.trim().split("\n")
-    expect(lines[0]).toMatch(/^ID\s+STATUS\s+EXIT\s+STARTED\s+DURATION\s+COMMAND$/)
+    expect(lines[0]).toMatch(/^ID\s+STATUS\s+EXIT\s+STARTED\s+DURATION\s+PORTS\s+COMMAND$/)
     expect(lines.some((l) => l.startsWith(id.slice(0, 8)) && l.includes(`echo listed ${marker}`))).toBe(true)
 
     const json = await cli(["ls", "--json"])
     const parsed = JSON.parse(json.stdout) as { jobs: Array<{ job_id: string; command: string }> }
     expect(parsed.jobs.find((j) => j.job_id === id)?.command).toBe(`echo listed ${marker}`)
+  }, 60_000)
+
+  it("run --ready :any --restart on-failure waits for the server, prints its URL; ls shows its port", async () => {
+    const server = `${JSON.stringify(process.execPath)} -e 'const s=require("http").createServer();s.listen(0,"127.0.0.1");setInterval(()=>{},1000)' # ${marker}`
+    const result = await cli(["run", "--ready", ":any", "--restart", "on-failure", "--", server])
+    expect(result.code, result.stderr).toBe(0)
+    const id = result.stdout.trim()
+    expect(id).toMatch(UUID)
+    const url = /^ready: (http:\/\/localhost:(\d+))$/m.exec(result.stderr)
+    expect(url, result.stderr).not.toBeNull()
+    const row = (await cli(["ls"])).stdout.split("\n").find((l) => l.startsWith(id.slice(0, 8)))
+    expect(row).toMatch(new RegExp(`\\s${url![2]}\\s`))
+    const status = await cli(["status", id.slice(0, 8)])
+    expect(status.stdout).toContain(`ports      ${url![1]}`)
+    expect(status.stdout).toMatch(/restarts\s+0 \(on-failure/)
+    expect((await cli(["kill", id])).code).toBe(0)
+
+    const notReady = await cli(["run", "--ready", ":3000", "--", "exit 3"])
+    expect(notReady.code).toBe(3)
+    expect(notReady.stderr).toContain("not ready: the job ended (failed, exit code 3)")
+    const badMode = await cli(["run", "--restart", "sometimes", "--", "true"])
+    expect(badMode.code).toBe(2)
   }, 60_000)
 
   it("logs -f follows a job live: every line exactly once, in order, until the job ends", async () => {

@@ -55,7 +55,7 @@ describe("MCP tool contract", () => {
       assert.strictEqual(status["stdout_bytes"], 4)
       assert.strictEqual(status["stderr_bytes"], 5)
       const listed = yield* callToolEffect<{ jobs: Array<Record<string, unknown>> }>(client, "list")
-      assert.deepStrictEqual(Object.keys(listed.jobs[0]!).sort(), ["command", "ended", "exit_code", "job_id", "started", "status"])
+      assert.deepStrictEqual(Object.keys(listed.jobs[0]!).sort(), ["command", "ended", "exit_code", "job_id", "ports", "started", "status"])
       assert.strictEqual(listed.jobs[0]!["exit_code"], 3)
       const output = yield* callToolEffect(client, "output", { job_id: id })
       assert.strictEqual(output["stdout"], "a\nb\n")

@@ -1,6 +1,7 @@
 import * as Either from "effect/Either"
 import { describe, expect, it } from "vitest"
-import { isClientCommand, parseCommand } from "../../../src/cli/args.js"
+import { isClientCommand, parseCommand, readyArgument } from "../../../src/cli/args.js"
+import { ports } from "../../../src/cli/format.js"
 import { resolveToken, resolveUrl } from "../../../src/cli/connection.js"
 import { parseServerArgs } from "../../../src/main/serverArgs.js"
 import * as fs from "node:fs"
@@ -84,5 +85,15 @@ describe("server command line", () => {
     expect(Either.getOrThrow(parseServerArgs([]))).toMatchObject({ _tag: "Serve", http: false })
     expect(parseServerArgs(["--port", "1"])).toEqual(Either.left("--port is a setting of HTTP mode: add --http"))
     expect(Either.isLeft(parseServerArgs(["--http", "--token", "x"]))).toBe(true)
+  })
+
+  it("reads run --ready as a port, any port, or a pattern; shows ports short", () => {
+    expect(readyArgument(":3000")).toEqual({ port: 3000 })
+    expect(readyArgument(":any")).toEqual({ port: "any" })
+    expect(readyArgument("ready on :3000")).toBe("ready on :3000")
+    expect(readyArgument("localhost:3000")).toBe("localhost:3000")
+    expect(ports(null)).toBe("?")
+    expect(ports({ tcp: [], udp: [] })).toBe("-")
+    expect(ports({ tcp: [{ port: 3000 }, { port: 3000 }, { port: 24678 }], udp: [{ port: 5353 }] })).toBe("3000,24678,5353/udp")
   })
 })
