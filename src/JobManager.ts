@@ -363,9 +363,9 @@ const make = Effect.fnUntraced(function*(config: JobConfig, policy: CommandPolic
       { port: yield* checkPort("ready.port", options.ready.port) } :
       { until: yield* compileLinePattern("ready", options.ready) }
     if (ready !== undefined && "port" in ready && portSource() === "none") return yield* portsUnknown("ready")
-    const restart = options.restart === undefined ?
+    const restart = options.restart === undefined && options.maxRestarts === undefined ?
       undefined :
-      yield* checkRestartPolicy(options.restart, options.maxRestarts, DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT)
+      yield* checkRestartPolicy(options.restart ?? "no", options.maxRestarts, DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT)
     return yield* start({ command: options.command, cwd, env, timeout, stdin: options.stdin ?? "pipe", owner: options.owner, ready, restart })
   })
 

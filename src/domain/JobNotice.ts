@@ -1,6 +1,6 @@
 /**
- * A notice that a job ended: what an MCP session tells its agent in the next result, so that it learns a
- * build failed without polling.
+ * A notice that a job ended, or that its restart policy started it again: what an MCP session tells its agent
+ * in the next result, so that it learns a build failed or a dev server crashed without polling.
  *
  * @since 0.1.0
  */
@@ -10,7 +10,8 @@ import { JobStatus } from "./JobStatus.js"
 import { Timestamp } from "./JobViews.js"
 
 /**
- * One job that ended: its id, its command (shortened), how it ended and when.
+ * One job that ended (or one run of it, when its restart policy started it again): its id, its command
+ * (shortened), how it ended and when.
  *
  * @since 0.1.0
  * @category schemas
@@ -21,7 +22,11 @@ export const JobNotice = Schema.Struct({
   status: JobStatus,
   exitCode: Schema.NullOr(Schema.Number),
   signal: Schema.NullOr(Schema.String),
-  endedAt: Timestamp
+  endedAt: Timestamp,
+  /** The run ended and the restart policy started the job again: `"2 of 5"`. The job is still running. */
+  restarted: Schema.optionalWith(Schema.String, { exact: true }),
+  /** A killed job that listened on ports: whether they were free again once its processes were gone. */
+  portsFree: Schema.optionalWith(Schema.Boolean, { exact: true })
 })
 
 /**
@@ -54,6 +59,26 @@ export const shortenCommand = (command: string, max: number = NOTICE_COMMAND_LEN
   if (last >= 0xd800 && last <= 0xdbff) end--
   return `${flat.slice(0, end)}…`
 }
+
+/**
+ * The notice for a `Restarted` event: the run that ended, and which restart this is.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const restartNoticeOf = (
+  event: Extract<JobEvent, { readonly _tag: "Restarted" }>,
+  command: string,
+  endedAt: Date
+): JobNotice => ({
+  id: event.jobId,
+  command: shortenCommand(command),
+  status: "running",
+  exitCode: event.exitCode,
+  signal: event.signal,
+  endedAt,
+  restarted: `${event.attempt} of ${event.maxRestarts}`
+})
 
 /**
  * The notice for a job's `Exited` event.

@@ -84,7 +84,14 @@ export const checkRestartPolicy = (
   fallback: number,
   limit: number
 ): Either.Either<{ readonly mode: RestartMode; readonly maxRestarts: number }, InvalidArgument> =>
-  maxRestarts === undefined || (Number.isSafeInteger(maxRestarts) && maxRestarts >= 0 && maxRestarts <= limit) ?
+  maxRestarts !== undefined && mode === "no" ?
+    Either.left(
+      new InvalidArgument({
+        argument: "max_restarts",
+        reason: `it applies to a restart policy only: pass restart "on-failure" or "always" with it, or leave it out.`
+      })
+    ) :
+    maxRestarts === undefined || (Number.isSafeInteger(maxRestarts) && maxRestarts >= 0 && maxRestarts <= limit) ?
     Either.right({ mode, maxRestarts: maxRestarts ?? fallback }) :
     Either.left(
       new InvalidArgument({ argument: "max_restarts", reason: `${maxRestarts} is out of range: pass a whole number from 0 to ${limit}.` })

@@ -7,13 +7,15 @@
  */
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import { type LoggingLevel, LoggingLevelSchema, SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { JobEvent } from "../domain/JobEvent.js"
-import { type JobNotice, noticeOf } from "../domain/JobNotice.js"
+import { type JobNotice, noticeOf, restartNoticeOf } from "../domain/JobNotice.js"
+import type { JobPorts } from "../domain/JobViews.js"
 import { JobManager } from "../JobManager.js"
 import * as Wire from "./wire.js"
 
@@ -126,12 +128,41 @@ export const follow = (server: Server): Effect.Effect<SessionNotices, never, Job
         server.sendLoggingMessage({ level: "info", logger: NOTICE_LOGGER, data: encodeNotice(notice) }, server.transport?.sessionId)
       ).pipe(Effect.ignore)
     }
-    yield* jobs.lifecycleEvents.pipe(
-      Stream.filter(JobEvent.$is("Exited")),
-      Stream.runForEach((event) => {
-        const notice = noticeOf(event)
+    const tell = (notice: JobNotice) =>
+      Effect.suspend(() => {
         pending.add(notice)
         return log(notice)
+      })
+    // The ports each job was last seen listening on: a killed job's notice says whether they are free again.
+    const listening = new Map<string, JobPorts>()
+    yield* jobs.lifecycleEvents.pipe(
+      Stream.runForEach((event) => {
+        switch (event._tag) {
+          case "PortsChanged": {
+            listening.set(event.jobId, event.ports)
+            return Effect.void
+          }
+          case "Restarted":
+            return Effect.flatMap(
+              Effect.all([Effect.option(jobs.status(event.jobId)), Clock.currentTimeMillis]),
+              ([details, now]) =>
+                tell(restartNoticeOf(event, Option.match(details, { onNone: () => "", onSome: (job) => job.command }), new Date(now)))
+            )
+          case "Exited": {
+            const held = listening.get(event.jobId)
+            listening.delete(event.jobId)
+            const notice = noticeOf(event)
+            if (event.status !== "killed" || held === undefined || held.tcp.length + held.udp.length === 0) return tell(notice)
+            // Waiting for the ports must not hold up the notices of other jobs.
+            return jobs.awaitPortsFree(held).pipe(
+              Effect.flatMap((free) => tell(free === null ? notice : { ...notice, portsFree: free })),
+              Effect.forkScoped,
+              Effect.asVoid
+            )
+          }
+          default:
+            return Effect.void
+        }
       }),
       Effect.forkScoped
     )

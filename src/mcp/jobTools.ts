@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { InvalidArgument } from "../domain/errors.js"
 import { RestartMode, StdinMode } from "../domain/JobStatus.js"
+import { shortenCommand } from "../domain/JobNotice.js"
 import type { JobSummary, WaitResult } from "../domain/JobViews.js"
 import { MAX_RESULT_BUDGET } from "../internal/jobArguments.js"
 import { MAX_RESTARTS_LIMIT } from "../internal/RestartPolicy.js"
@@ -76,7 +77,7 @@ const listWithin = (summaries: ReadonlyArray<JobSummary>, budget: number) => {
   const jobs: Array<JobSummary> = []
   let size = 0
   for (const summary of summaries) {
-    const command = summary.command.length > LIST_COMMAND_LENGTH ? summary.command.slice(0, LIST_COMMAND_LENGTH - 1) + "…" : summary.command
+    const command = summary.command.length > LIST_COMMAND_LENGTH ? shortenCommand(summary.command, LIST_COMMAND_LENGTH) : summary.command
     const entry = { ...summary, command }
     size += Buffer.byteLength(JSON.stringify(encodeSummary(entry))) + 1
     if (size > budget && jobs.length > 0) return { jobs, omittedJobs: summaries.length - jobs.length }

@@ -162,10 +162,12 @@ describe("restart policies", () => {
       assert.strictEqual(limited.restarts, 1)
     })))
 
-  it.effect("refuses a max_restarts out of range", () =>
+  it.effect("refuses a max_restarts out of range, or without a restart policy", () =>
     withScripts([Script.on("once", [Script.exit(0)])], Effect.gen(function*() {
       const jobs = yield* JobManager
       const refused = yield* Effect.flip(jobs.execute({ command: "once", restart: "always", maxRestarts: -1 }))
       assert.include(refused.message, "max_restarts")
+      const alone = yield* Effect.flip(jobs.execute({ command: "once", maxRestarts: 3 }))
+      assert.include(alone.message, "applies to a restart policy only")
     })))
 })

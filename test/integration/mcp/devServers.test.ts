@@ -20,6 +20,15 @@ interface Ports {
   readonly udp: ReadonlyArray<Port>
 }
 
+/** What a result's notices say about a job. */
+interface Notice {
+  readonly job_id: string
+  readonly status: string
+  readonly exit_code: number | null
+  readonly restarted?: string
+  readonly ports_free?: boolean
+}
+
 const marker = uniqueMarker("ports")
 
 /** An HTTP server on an ephemeral port of `host` (all addresses when omitted) that prints `port <n>` once it listens. */
@@ -182,8 +191,22 @@ describe("dev servers over the tools", () => {
     expect(status.runs.map((run) => run.exit_code)).toEqual([1, 1])
     // The back-off: 1 s before the second run (the virtual-clock tests time each one).
     expect(Date.parse(status.runs[1]!.started) - Date.parse(status.runs[0]!.ended)).toBeGreaterThanOrEqual(1000)
-    expect(await mcp.call("kill", { job_id: started.job_id })).toMatchObject({ status: "killed", ports_free: true })
-    expect((await mcp.call<{ status: string; restarts: number }>("status", { job_id: started.job_id })).restarts).toBe(2)
+    const killed = await mcp.call("kill", { job_id: started.job_id })
+    expect(killed).toMatchObject({ status: "killed", ports_free: true })
+    const after = await mcp.call<{ status: string; restarts: number }>("status", { job_id: started.job_id })
+    expect(after.restarts).toBe(2)
+    // Each restart is a notice, and so is the end, saying the port is free again.
+    const notices: Array<Notice> = [started, status, killed, after].flatMap((result) => (result as { notices?: Array<Notice> }).notices ?? [])
+    await expectEventually("the killed notice", async () => {
+      notices.push(...((await mcp.call<{ notices?: Array<Notice> }>("list")).notices ?? []))
+      return notices.some((notice) => notice.job_id === started.job_id && notice.status === "killed")
+    })
+    const mine = notices.filter((notice) => notice.job_id === started.job_id)
+    expect(mine.map((notice) => [notice.status, notice.exit_code, notice.restarted ?? null, notice.ports_free ?? null])).toEqual([
+      ["running", 1, "1 of 5", null],
+      ["running", 1, "2 of 5", null],
+      ["killed", null, null, true]
+    ])
   })
 
   it("a job that keeps failing ends failed with its exit code once max_restarts are used up", async () => {
