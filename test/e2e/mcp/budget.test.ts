@@ -70,6 +70,18 @@ const callWithin = async (server: StdioConnection, name: string, args: Record<st
   return { result, size }
 }
 
+/** Every tool declares `_meta["anthropic/maxResultSizeChars"]` between the two bounds. */
+const expectDeclaredSizes = async (server: StdioConnection, above: number, below: number) => {
+  const { tools } = await server.client.listTools()
+  expect(tools.length).toBeGreaterThan(0)
+  for (const tool of tools) {
+    const declared = tool._meta?.["anthropic/maxResultSizeChars"]
+    expect(typeof declared, `${tool.name} declares its result size`).toBe("number")
+    expect(declared as number).toBeGreaterThan(above)
+    expect(declared as number).toBeLessThan(below)
+  }
+}
+
 const resourceText = (result: ReadResourceResult): string => (result.contents[0] as { text: string }).text
 
 /** Reads a resource; checks its text against the budget and the whole message against the bound. */
@@ -425,25 +437,12 @@ describe("result budget over stdio", () => {
     // A call may still ask for more than the server's budget.
     expect(Buffer.byteLength((await server.call("output", { job_id: id, max_bytes: 8 * KiB })).stdout as string)).toBeGreaterThan(budget)
 
-    const { tools } = await server.client.listTools()
-    for (const tool of tools) {
-      const declared = tool._meta?.["anthropic/maxResultSizeChars"]
-      expect(typeof declared, `${tool.name} declares its result size`).toBe("number")
-      expect(declared as number).toBeGreaterThan(budget)
-      expect(declared as number).toBeLessThan(BUDGET)
-    }
+    await expectDeclaredSizes(server, budget, BUDGET)
   })
 
   it("tools declare anthropic/maxResultSizeChars above the budget", async () => {
     const server = await connectStdioForTest()
-    const { tools } = await server.client.listTools()
-    expect(tools.length).toBeGreaterThan(0)
-    for (const tool of tools) {
-      const declared = tool._meta?.["anthropic/maxResultSizeChars"]
-      expect(typeof declared, `${tool.name} declares its result size`).toBe("number")
-      expect(declared as number).toBeGreaterThan(BUDGET)
-      expect(declared as number).toBeLessThan(MESSAGE_BOUND)
-    }
+    await expectDeclaredSizes(server, BUDGET, MESSAGE_BOUND)
   })
 
   it("an invalid MCP_BG_MAX_RESULT_SIZE or --max-result-size stops the server at start, naming it", async () => {
