@@ -64,7 +64,7 @@ describe.each(transports)("the typical agent flow over %s", (transport) => {
     const log = await harness.call("output", { job_id: server.job_id, cursor: ready.cursor })
     expect(log.stdout).toBe("GET /cart\n")
 
-    expect(await harness.call("kill", { job_id: server.job_id })).toEqual({ status: "killed" })
+    expect(await harness.call("kill", { job_id: server.job_id })).toMatchObject({ status: "killed", ports_free: true })
     const stopped = await harness.call("wait", { job_id: server.job_id, cursor: log.cursor, timeout_s: 30 })
     expect(stopped).toMatchObject({ reason: "exited", status: "killed", stdout: "shutting down\n" })
     expect(await eventually(() => processesWithMarker(marker).length === 0, 15_000)).toBe(true)
