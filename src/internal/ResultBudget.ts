@@ -135,9 +135,10 @@ const tailPiece = (buffer: OutputBuffer, after: Position, take: number, options:
   const segments = buffer.lastSegments(after, take)
   const seen = { stdout: buffer.bytesSeen("stdout"), stderr: buffer.bytesSeen("stderr") }
   const first = (stream: StreamName) => segments.find((segment) => segment.stream === stream)?.from ?? seen[stream]
-  let stdout = fromCharacterStart(streamBytes(segments, "stdout"))
-  let stderr = fromCharacterStart(streamBytes(segments, "stderr"))
-  const skipped = { stdout: streamBytes(segments, "stdout").length - stdout.length, stderr: streamBytes(segments, "stderr").length - stderr.length }
+  const taken = { stdout: streamBytes(segments, "stdout"), stderr: streamBytes(segments, "stderr") }
+  let stdout = fromCharacterStart(taken.stdout)
+  let stderr = fromCharacterStart(taken.stderr)
+  const skipped = { stdout: taken.stdout.length - stdout.length, stderr: taken.stderr.length - stderr.length }
   stdout = wholeCharacters(stdout, !options.running)
   stderr = wholeCharacters(stderr, !options.running)
   const start = { stdout: first("stdout") + skipped.stdout, stderr: first("stderr") + skipped.stderr }
