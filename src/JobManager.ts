@@ -146,7 +146,7 @@ export interface WaitOptions {
  * @since 0.1.0
  * @category models
  */
-export interface WaitManyOptions extends Omit<WaitOptions, "cursor"> {}
+export interface WaitManyOptions extends Omit<WaitOptions, "cursor" | "untilPort" | "untilReady"> {}
 
 /**
  * How to send input and collect the reply.

@@ -45,6 +45,8 @@ export type JobEvent = Data.TaggedEnum<{
     readonly maxRestarts: number
     readonly exitCode: number | null
     readonly signal: string | null
+    /** When the run before this one ended. */
+    readonly endedAt: Date
   }
   /** The job started or stopped listening on a port: `ports` is what it listens on now. */
   PortsChanged: { readonly jobId: string; readonly ports: JobPorts }

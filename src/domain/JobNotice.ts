@@ -66,17 +66,13 @@ export const shortenCommand = (command: string, max: number = NOTICE_COMMAND_LEN
  * @since 0.1.0
  * @category constructors
  */
-export const restartNoticeOf = (
-  event: Extract<JobEvent, { readonly _tag: "Restarted" }>,
-  command: string,
-  endedAt: Date
-): JobNotice => ({
+export const restartNoticeOf = (event: Extract<JobEvent, { readonly _tag: "Restarted" }>, command: string): JobNotice => ({
   id: event.jobId,
   command: shortenCommand(command),
   status: "running",
   exitCode: event.exitCode,
   signal: event.signal,
-  endedAt,
+  endedAt: event.endedAt,
   restarted: `${event.attempt} of ${event.maxRestarts}`
 })
 

@@ -158,7 +158,8 @@ export const makeJobLauncher = Effect.fnUntraced(function*(options: {
             attempt,
             maxRestarts: policy.maxRestarts,
             exitCode: exit.code,
-            signal: exit.signal
+            signal: exit.signal,
+            endedAt: new Date(exitedAt)
           }))
           yield* Effect.logInfo("job restarted").pipe(Effect.annotateLogs({ job: job.id, pid: process.pid, attempt }))
           return true

@@ -78,8 +78,12 @@ export const readTranscript = (job: Job, from: Position, options: ReadOptions): 
     readSummary(job.buffer, from, { ...options, interleave: true, running: !job.outputComplete, cursorAt: (at) => job.cursorAt(at) })
   )
 
-/** Lets the event loop run — pipes drained, other calls answered — between the steps of a long search. */
-const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+/**
+ * Lets the event loop run — pipes drained, other calls answered — between the steps of a long search or scan.
+ *
+ * @internal
+ */
+export const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })
@@ -134,6 +138,8 @@ export const tail = (job: Job, lines: number, options: ReadOptions): TailView =>
   }
 }
 
+/** Bytes of each stream one scan looks at: a few milliseconds of work. */
+const SCAN_STEP = 1024 * 1024
 /** A partial line longer than this is only checked on its last part, so a flood without newlines stays cheap. */
 const PARTIAL_LINE_WINDOW = 64 * 1024
 const NEWLINE = 0x0a
@@ -155,16 +161,26 @@ export class LineScanner {
     this.searched = { stdout: from.stdout, stderr: from.stderr }
   }
 
-  /** The first matching line in output that arrived since the last scan, if any. */
+  /** The first matching line in output that arrived since the last scan (at most `SCAN_STEP` bytes of each stream), if any. */
   scan(): string | undefined {
     return this.scanStream("stdout") ?? this.scanStream("stderr")
+  }
+
+  /** Whether output arrived that no scan has looked at yet: scan again before deciding anything else. */
+  get behind(): boolean {
+    const buffer = this.job.buffer
+    return (["stdout", "stderr"] as const).some((stream) =>
+      Math.max(this.searched[stream], buffer.bytesDropped(stream)) < buffer.bytesSeen(stream)
+    )
   }
 
   private scanStream(stream: StreamName): string | undefined {
     const buffer = this.job.buffer
     const oldest = buffer.bytesDropped(stream)
-    const end = buffer.bytesSeen(stream)
+    const seen = buffer.bytesSeen(stream)
     const searchFrom = Math.max(this.searched[stream], oldest)
+    // A step at a time: megabytes already there (a wait from a job's start) must not block the server.
+    const end = Math.min(seen, searchFrom + SCAN_STEP)
     if (searchFrom >= end) return undefined
     // Only the new bytes are searched for a newline, so a long line without one costs nothing per chunk.
     const fresh = buffer.read(stream, searchFrom, end)
@@ -179,7 +195,8 @@ export class LineScanner {
         if (this.test(line)) return line
       }
     }
-    // The unfinished line (a prompt, a progress bar) is checked on its newest part only.
+    // The unfinished line (a prompt, a progress bar) is checked on its newest part only, once the scan caught up.
+    if (end < seen) return undefined
     const partialStart = Math.max(this.lineStart[stream], oldest, end - PARTIAL_LINE_WINDOW)
     if (partialStart < end) {
       const partial = toText(buffer.read(stream, partialStart, end), { raw: this.raw })

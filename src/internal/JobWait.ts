@@ -12,7 +12,8 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import type { WaitReason } from "../domain/JobStatus.js"
 import type { Job } from "./Job.js"
-import { LineScanner, readSince } from "./JobOutput.js"
+import { LineScanner, readSince, yieldToEventLoop } from "./JobOutput.js"
+import { cutLine } from "./ResultBudget.js"
 import type { LinePattern } from "./LinePattern.js"
 import type { Position } from "../OutputBuffer.js"
 
@@ -47,9 +48,12 @@ export type PortWanted = true | number
 export const listensOn = (job: Job, wanted: PortWanted): boolean => {
   const ports = job.ports
   if (ports === null) return false
-  const all = [...ports.tcp, ...ports.udp]
-  return wanted === true ? all.length > 0 : all.some((port) => port.port === wanted)
+  // "Any port" means a server listening: a bound UDP socket may be a client's (DNS, mDNS).
+  return wanted === true ? ports.tcp.length > 0 : [...ports.tcp, ...ports.udp].some((port) => port.port === wanted)
 }
+
+/** The most of a matched line a result carries. */
+const MATCHED_LINE_BUDGET = 1024
 
 /**
  * Waits on `job` within `bounds`, then reads what arrived after `from`.
@@ -70,7 +74,8 @@ const resultOf = (job: Job, from: Position, reason: WaitReason, matchedLine: str
     status: job.status,
     exitCode: job.exit?.code ?? null,
     reason,
-    matchedLine: Option.fromNullable(matchedLine),
+    // The line is output too: one that is megabytes long is cut to fit.
+    matchedLine: Option.map(Option.fromNullable(matchedLine), (line) => cutLine(line, Math.min(bounds.budget, MATCHED_LINE_BUDGET))),
     ...(bounds.untilPort === undefined ? {} : { ports: job.ports })
   }
 }
@@ -84,8 +89,11 @@ const waitFor = (
     // Most waits on an ended job, or on output already there, need no machinery at all.
     const early = scanner?.scan()
     if (early !== undefined) return ["matched", early] as const
-    if (bounds.untilPort !== undefined && listensOn(job, bounds.untilPort)) return ["listening", undefined] as const
-    if (job.settled) return ["exited", undefined] as const
+    // Output not looked at yet may hold the line: the job's end or its port do not decide before it has been.
+    if (scanner?.behind !== true) {
+      if (bounds.untilPort !== undefined && listensOn(job, bounds.untilPort)) return ["listening", undefined] as const
+      if (job.settled) return ["exited", undefined] as const
+    }
     const startedAt = yield* Clock.currentTimeMillis
     const deadline = startedAt + Duration.toMillis(bounds.timeout)
     const idleMillis = bounds.idle === undefined ? undefined : Duration.toMillis(bounds.idle)
@@ -129,6 +137,12 @@ const waitFor = (
       while (true) {
         const matched = scanner?.scan()
         if (matched !== undefined) return ["matched", matched] as const
+        if (scanner?.behind === true) {
+          // Megabytes to scan: a step at a time, letting other calls and the pipes run in between.
+          if ((yield* Clock.currentTimeMillis) >= deadline) return ["timeout", undefined] as const
+          yield* yieldToEventLoop
+          continue
+        }
         if (bounds.untilPort !== undefined && listensOn(job, bounds.untilPort)) return ["listening", undefined] as const
         if (job.settled) return ["exited", undefined] as const
         const now = yield* Clock.currentTimeMillis
@@ -202,7 +216,8 @@ export const awaitAllJobs = Effect.fnUntraced(function*(watched: ReadonlyArray<W
     reason: outcomes[i]?.reason ?? "timeout" as const
   }))
   const result = resultOf(job, from, outcomes[index]?.reason ?? "timeout", outcomes[index]?.matchedLine, bounds)
-  return { id: job.id, ...result, reason: pending >= 0 ? "timeout" as const : "exited" as const, jobs }
+  const everyMatched = pending < 0 && outcomes.every((outcome) => outcome?.reason === "matched")
+  return { id: job.id, ...result, reason: pending >= 0 ? "timeout" as const : everyMatched ? "matched" as const : "exited" as const, jobs }
 })
 
 /**
@@ -223,7 +238,7 @@ const waitForJobs = (watched: ReadonlyArray<Watched>, bounds: WaitBounds, all: b
         const matched = scanners[i]?.scan()
         const outcome: Outcome | undefined = matched !== undefined ?
           { reason: "matched", matchedLine: matched } :
-          watched[i]!.job.settled ?
+          scanners[i]?.behind !== true && watched[i]!.job.settled ?
           { reason: "exited" } :
           undefined
         if (outcome === undefined) {
@@ -257,7 +272,9 @@ const waitForJobs = (watched: ReadonlyArray<Watched>, bounds: WaitBounds, all: b
       }
       // Looked at again once listening: nothing that happened since the first look goes unseen.
       while (!look() && (yield* Clock.currentTimeMillis) < deadline) {
-        yield* Queue.take(wakeups)
+        // Megabytes to scan: a step at a time, letting other calls and the pipes run in between.
+        if (scanners.some((scanner) => scanner?.behind === true)) yield* yieldToEventLoop
+        else yield* Queue.take(wakeups)
       }
       return progress()
     })

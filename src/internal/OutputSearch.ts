@@ -7,7 +7,7 @@
  */
 import type { LinePattern } from "./LinePattern.js"
 import type { OutputBuffer, Position, StreamName } from "../OutputBuffer.js"
-import { type BudgetedText, cutLine } from "./ResultBudget.js"
+import { type BudgetedText, clampToRetained, cutLine } from "./ResultBudget.js"
 import { resultCost, toText } from "./TextView.js"
 
 /**
@@ -72,10 +72,7 @@ export const searchPage = (buffer: OutputBuffer, from: Position, options: Search
  * @internal
  */
 export function* searchSteps(buffer: OutputBuffer, from: Position, options: SearchOptions): Generator<void, SearchPage> {
-  const start: Position = {
-    stdout: Math.max(from.stdout, buffer.bytesDropped("stdout")),
-    stderr: Math.max(from.stderr, buffer.bytesDropped("stderr"))
-  }
+  const start = clampToRetained(buffer, from)
   const segments = buffer.segmentsAfter(start, buffer.bytesAfter(start))
   // Lines in the order they were completed, across both streams: the order a reader met them.
   const order: Array<StreamName> = []

@@ -66,7 +66,12 @@ const MAX_ROUNDS = 12
 /** Below this budget a summary is the newest text only: a marker line would not leave room for both ends. */
 const MIN_SUMMARY_BUDGET = 512
 
-const clampToRetained = (buffer: OutputBuffer, from: Position): Position => ({
+/**
+ * A position moved past what the output cap dropped: where reading from it actually starts.
+ *
+ * @internal
+ */
+export const clampToRetained = (buffer: OutputBuffer, from: Position): Position => ({
   stdout: Math.max(from.stdout, buffer.bytesDropped("stdout")),
   stderr: Math.max(from.stderr, buffer.bytesDropped("stderr"))
 })
@@ -147,7 +152,6 @@ const tailPiece = (buffer: OutputBuffer, after: Position, take: number, options:
   return { ...text, start, end: { stdout: start.stdout + stdout.length, stderr: start.stderr + stderr.length } }
 }
 
-const takenBytes = (piece: Piece) => (piece.end.stdout - piece.start.stdout) + (piece.end.stderr - piece.start.stderr)
 
 /**
  * Finds how many bytes to take so that the text fits `budget`: proportionally fewer when the text came out
@@ -199,9 +203,12 @@ const smallestProgress = (available: number, budget: number, attempt: (take: num
   return fitting ?? smallest
 }
 
+/** Bytes of both streams a piece covers. */
+const takenBytes = (piece: Piece) => (piece.end.stdout - piece.start.stdout) + (piece.end.stderr - piece.start.stderr)
+
 /** Bytes of the combined order from `start` to the last newline of `piece`, or `undefined` without one. */
 const throughLastNewline = (buffer: OutputBuffer, piece: Piece): number | undefined => {
-  const taken = (piece.end.stdout - piece.start.stdout) + (piece.end.stderr - piece.start.stderr)
+  const taken = takenBytes(piece)
   const segments = buffer.segmentsAfter(piece.start, taken)
   let offset = taken
   for (let i = segments.length - 1; i >= 0; i--) {
@@ -223,7 +230,7 @@ const startsLine = (buffer: OutputBuffer, piece: Piece): boolean => {
 
 /** Bytes of the combined order from the start of `piece` through its first newline, or `undefined`. */
 const throughFirstNewline = (buffer: OutputBuffer, piece: Piece): number | undefined => {
-  const taken = (piece.end.stdout - piece.start.stdout) + (piece.end.stderr - piece.start.stderr)
+  const taken = takenBytes(piece)
   let offset = 0
   for (const segment of buffer.segmentsAfter(piece.start, taken)) {
     const at = segment.bytes.indexOf(NEWLINE)

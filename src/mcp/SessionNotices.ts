@@ -7,7 +7,6 @@
  */
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import { type LoggingLevel, LoggingLevelSchema, SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js"
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -143,11 +142,8 @@ export const follow = (server: Server): Effect.Effect<SessionNotices, never, Job
             return Effect.void
           }
           case "Restarted":
-            return Effect.flatMap(
-              Effect.all([Effect.option(jobs.status(event.jobId)), Clock.currentTimeMillis]),
-              ([details, now]) =>
-                tell(restartNoticeOf(event, Option.match(details, { onNone: () => "", onSome: (job) => job.command }), new Date(now)))
-            )
+            return Effect.flatMap(Effect.option(jobs.status(event.jobId)), (details) =>
+              tell(restartNoticeOf(event, Option.match(details, { onNone: () => "", onSome: (job) => job.command }))))
           case "Exited": {
             const held = listening.get(event.jobId)
             listening.delete(event.jobId)

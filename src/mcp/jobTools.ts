@@ -276,7 +276,7 @@ const kill = McpTool.make({
   name: "kill",
   title: "Stop a job",
   description:
-    "Stop a job and everything it started (SIGTERM, then SIGKILL after a grace period); answers at once.",
+    "Stop a job and everything it started (SIGTERM, then SIGKILL after a grace period); for a job that listened, says when its ports are free.",
   input: Schema.Struct({
     job_id: JobIdArg,
     signal: McpTool.optional(Schema.String, "Send only this signal, once, e.g. SIGINT (Ctrl-C).")

@@ -367,6 +367,29 @@ describe("result budget over stdio", () => {
     expect(order).toEqual(["list", "output"])
   })
 
+  it("a wait that scans 8 MB already printed lets other calls through, and a matched line is cut to fit", { timeout: 60_000 }, async () => {
+    const server = await connectStdioForTest()
+    onTestFinished(() => server.close())
+    const started = await server.call("execute", { command: "seq 1 1200000", wait_ms: 30_000 })
+    expect(started.status).toBe("completed")
+    const order: Array<string> = []
+    const waiting = server.call("wait", { job_id: started.job_id, cursor: startCursor(started.job_id as string), until: "^1234567[0-9]$" })
+      .then((result) => {
+        order.push("wait")
+        return result
+      })
+    const listing = server.call("list").then(() => order.push("list"))
+    const [waited] = await Promise.all([waiting, listing])
+    expect(waited.reason).toBe("exited")
+    expect(order).toEqual(["list", "wait"])
+
+    const long = await server.call("execute", { command: `printf 'MATCH%0100000d\n' 0`, wait_ms: 30_000 })
+    const matched = await server.call("wait", { job_id: long.job_id, cursor: startCursor(long.job_id as string), until: "^MATCH" })
+    expect(matched.reason).toBe("matched")
+    expect(Buffer.byteLength(matched.matched_line as string)).toBeLessThanOrEqual(1024)
+    expect(matched.matched_line).toMatch(/^MATCH0+ ⟨… [\d,]+ bytes cut …⟩ 0+$/)
+  })
+
   it("max_bytes takes 1 B to 1 MiB and is named when out of range", async () => {
     const server = await connectStdioForTest()
     const id = (await server.call("execute", { command: "seq 1 1000", wait_ms: 10_000 })).job_id as string
