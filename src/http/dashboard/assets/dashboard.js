@@ -393,7 +393,11 @@
   }
   $("kill").addEventListener("click", () => act("/kill", {}))
   $("interrupt").addEventListener("click", () => act("/kill", { signal: "SIGINT" }))
-  $("restart").addEventListener("click", () => act("/restart", {}))
+  // A restart starts a new job (a new id, the same command): the view moves to it.
+  $("restart").addEventListener("click", async () => {
+    const job = await act("/restart", {})
+    if (job && job.id) selectJob(job.id)
+  })
   $("input-form").addEventListener("submit", async (event) => {
     event.preventDefault()
     const line = $("input-line").value
