@@ -16,12 +16,14 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import type { JobManager } from "../JobManager.js"
+import { JobManager } from "../JobManager.js"
 import type { ServerInfo } from "../mcp/stdio.js"
 import { defaultTokenFile, generateToken, makeVerifier, type TokenFileError, writeTokenFile } from "./HttpAuth.js"
 import { describeConfigError } from "../internal/settings.js"
 import { checkExposure, HttpConfig } from "./HttpConfig.js"
 import { requestPolicy } from "./requestGuards.js"
+import { isDashboardPath, makeDashboardHandler } from "./dashboard/DashboardApi.js"
+import { makeSessions } from "./dashboard/DashboardSessions.js"
 import { ENDPOINT, handler } from "./router.js"
 import * as SessionRegistry from "./SessionRegistry.js"
 
@@ -104,7 +106,18 @@ export const listen = (
     const httpServer = http.createServer()
     yield* Effect.addFinalizer(() => Effect.sync(() => httpServer.closeAllConnections()))
     const sessions = yield* SessionRegistry.make({ info, idle: config.sessionIdle })
-    const handle = handler({ policy: requestPolicy(config), verifier, maxBodySize: config.maxBodySize, sessions })
+    const manager = yield* JobManager
+    const policy = requestPolicy(config)
+    const dashboard = {
+      serves: isDashboardPath,
+      handle: makeDashboardHandler({
+        verifier,
+        sessions: makeSessions(),
+        viewFor: (owner: string) => manager.ownedBy(owner),
+        allowedOrigins: policy.origins
+      })
+    }
+    const handle = handler({ policy, verifier, maxBodySize: config.maxBodySize, sessions, dashboard })
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
       run(handle(req, res))
     }

@@ -333,6 +333,11 @@ export interface Options {
   readonly verifier: TokenVerifier
   readonly maxBodySize: number
   readonly sessions: SessionRegistry
+  /** The dashboard: serves its paths (see `isDashboardPath`) once `Host` is checked; its own `Origin` rules apply. */
+  readonly dashboard?: {
+    readonly serves: (path: string) => boolean
+    readonly handle: (req: http.IncomingMessage, res: http.ServerResponse) => Effect.Effect<void>
+  } | undefined
 }
 
 /**
@@ -390,6 +395,12 @@ export const handler = (options: Options): (req: http.IncomingMessage, res: http
       Effect.logDebug(decided.log.message).pipe(Effect.annotateLogs(decided.log.annotations), Effect.zipRight(send(res, decided.reply)))
 
   const handle = Effect.fnUntraced(function*(req: http.IncomingMessage, res: http.ServerResponse) {
+    const dashboard = options.dashboard
+    if (dashboard !== undefined && dashboard.serves(new URL(req.url ?? "/", "http://localhost").pathname)) {
+      // The page calls its own origin, which is not an allowed origin of /mcp: only Host is checked here.
+      const host = checkBrowser(policy, { host: req.headers.host })
+      return yield* Either.isLeft(host) ? reply(res, host.left) : dashboard.handle(req, res)
+    }
     const browser = checkBrowser(policy, req.headers)
     if (Either.isLeft(browser)) return yield* reply(res, browser.left)
     for (const [name, value] of Object.entries(browser.right)) if (value !== undefined) res.setHeader(name, value)

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { isClientCommand } from "../cli/args.js"
 import { configProvider, helpText, parseServerArgs } from "./serverArgs.js"
+import { parseDashboardAddress } from "../http/dashboard/dashboardAddress.js"
 import { checkExposure, HttpConfig } from "../http/HttpConfig.js"
 import { describeConfigError } from "../internal/settings.js"
 import { JobConfig } from "../JobConfig.js"
@@ -21,6 +22,11 @@ const EXIT_USAGE = 2
 const usageError = (message: string): never => {
   process.stderr.write(`mcp-background-job: ${message}\n`)
   return process.exit(EXIT_USAGE)
+}
+
+if (process.argv[2] === "dashboard") {
+  const { printDashboards } = await import("../http/dashboard/dashboardList.js")
+  process.exit(await printDashboards())
 }
 
 if (isClientCommand(process.argv[2])) {
@@ -54,7 +60,17 @@ const config = readOrExit(JobConfig.config)
 const httpConfig = command._tag === "Serve" && command.http ? readOrExit(HttpConfig.config) : undefined
 if (httpConfig !== undefined) Either.getOrElse(checkExposure(httpConfig), usageError)
 
+const dashboardValue = command._tag === "Serve" && command.dashboard !== undefined ?
+  command.dashboard :
+  process.env.MCP_BG_DASHBOARD !== undefined && process.env.MCP_BG_DASHBOARD !== "" && !/^(0|false|off|no)$/i.test(process.env.MCP_BG_DASHBOARD) ?
+  process.env.MCP_BG_DASHBOARD :
+  undefined
+// In HTTP mode the dashboard is at / already.
+const dashboard = dashboardValue === undefined || httpConfig !== undefined ?
+  undefined :
+  Either.getOrElse(parseDashboardAddress(dashboardValue), usageError)
+
 // The server's modules (platform, MCP SDK) load only once the configuration is known to be good, so that
 // --help, --version and configuration errors answer at once.
 const { serve } = await import("./serve.js")
-serve(config, httpConfig)
+serve(config, httpConfig, dashboard)

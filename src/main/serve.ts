@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import type { TokenFileError } from "../http/HttpAuth.js"
+import type { DashboardAddress } from "../http/dashboard/dashboardAddress.js"
 import type { HttpConfig } from "../http/HttpConfig.js"
 import type { HttpServerError } from "../http/McpHttpServer.js"
 import { describeConfigError } from "../internal/settings.js"
@@ -32,14 +33,21 @@ const serverLogger = (config: JobConfig) => Layer.merge(stderrLogger, Logger.min
 
 /**
  * Serves MCP over stdio until stdin closes or SIGINT/SIGTERM (over HTTP until SIGINT/SIGTERM when `http` is
- * given), then stops every job and exits.
+ * given; with the dashboard on loopback beside stdio when `dashboard` is given), then stops every job and exits.
  *
  * @since 0.1.0
  */
-export const serve = (config: JobConfig, http?: HttpConfig): void => {
+export const serve = (config: JobConfig, http?: HttpConfig, dashboard?: DashboardAddress): void => {
   const info = { name: "mcp-background-job", version: packageVersion() }
   const server: Effect.Effect<void, HttpServerError | TokenFileError, JobManager | Scope.Scope> = http === undefined ?
-    serveStdio(info) :
+    dashboard === undefined ?
+      serveStdio(info) :
+      // The dashboard's modules load only when it is asked for.
+      Effect.promise(() => import("../http/dashboard/DashboardServer.js")).pipe(
+        Effect.flatMap(({ serveDashboard }) => serveDashboard(dashboard)),
+        Effect.tapError((error) => Effect.sync(() => process.stderr.write(`mcp-background-job: ${error.message}\n`))),
+        Effect.zipRight(serveStdio(info))
+      ) :
     // HTTP mode's modules load only in HTTP mode: stdio starts faster without them.
     Effect.promise(() => import("../http/McpHttpServer.js")).pipe(
       Effect.flatMap(({ serveHttp }) => serveHttp(info, http)),

@@ -25,6 +25,8 @@ export type ServerCommand =
     readonly flagByEnv: ReadonlyMap<string, string>
     /** Serve MCP over Streamable HTTP instead of stdio. */
     readonly http: boolean
+    /** `--dashboard [host:port]`: the value given (`"1"` without one); see `parseDashboardAddress`. */
+    readonly dashboard: string | undefined
   }
 
 const allSettings: ReadonlyArray<Setting<unknown>> = Object.values(settings)
@@ -43,12 +45,19 @@ export const parseServerArgs = (argv: ReadonlyArray<string>): Either.Either<Serv
   const flags = new Map<string, string>()
   const flagByEnv = new Map<string, string>()
   let http = false
+  let dashboard: string | undefined
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === "--help" || arg === "-h") return Either.right({ _tag: "Help" })
     if (arg === "--version" || arg === "-v") return Either.right({ _tag: "Version" })
     if (arg === "--http") {
       http = true
+      continue
+    }
+    if (arg === "--dashboard" || arg.startsWith("--dashboard=")) {
+      // The address is optional: a following flag is not it.
+      const next = argv[i + 1]
+      dashboard = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : next !== undefined && !next.startsWith("-") ? argv[++i]! : "1"
       continue
     }
     const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined]
@@ -67,7 +76,7 @@ export const parseServerArgs = (argv: ReadonlyArray<string>): Either.Either<Serv
   if (!http && httpOnly !== undefined) {
     return Either.left(`${httpOnly.flag} is a setting of HTTP mode: add --http`)
   }
-  return Either.right({ _tag: "Serve", flags, flagByEnv, http })
+  return Either.right({ _tag: "Serve", flags, flagByEnv, http, dashboard })
 }
 
 /**
@@ -93,6 +102,9 @@ export const helpText = (version: string): string => {
     "",
     "Usage: mcp-background-job [flags]               serve MCP over stdio",
     "       mcp-background-job --http [flags]        serve MCP over Streamable HTTP at /mcp",
+    "       mcp-background-job --dashboard [host:port]  serve MCP over stdio and a dashboard on loopback",
+    "                                                (MCP_BG_DASHBOARD=1 or host:port; default a free port)",
+    "       mcp-background-job dashboard             print the URLs of your running dashboards",
     "       mcp-background-job <command> [args]      talk to a running HTTP server:",
     "                                                run, ls, status, logs, tail, send, wait, kill",
     "                                                (mcp-background-job help <command> for details)",
