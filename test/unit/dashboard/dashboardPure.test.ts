@@ -11,7 +11,7 @@ import { makeSessions, readCookie, sessionCookie } from "../../../src/http/dashb
 describe("dashboard pieces", () => {
   it("embeds the current asset files, small and without inline script", () => {
     // Fails when src/http/dashboard/assets/ changed without regenerating assets.ts.
-    execFileSync(process.execPath, ["scripts/embed-dashboard-assets.mjs", "--check"])
+    execFileSync(process.execPath, ["src/http/dashboard/embedAssets.mjs", "--check"])
     const gzipped = Array.from(assets.values()).reduce((sum, asset) => sum + asset.gzipped.length, 0)
     expect(gzipped).toBeLessThan(300 * 1024)
     const html = gunzipSync(assets.get("/index.html")!.gzipped).toString("utf8")
