@@ -74,8 +74,9 @@ const resultOf = (job: Job, from: Position, reason: WaitReason, matchedLine: str
     status: job.status,
     exitCode: job.exit?.code ?? null,
     reason,
-    // The line is output too: one that is megabytes long is cut to fit.
-    matchedLine: Option.map(Option.fromNullable(matchedLine), (line) => cutLine(line, Math.min(bounds.budget, MATCHED_LINE_BUDGET))),
+    // The line is output too: one that is megabytes long is cut to fit (a small max_bytes, for the output only,
+    // must not hide what matched).
+    matchedLine: Option.map(Option.fromNullable(matchedLine), (line) => cutLine(line, MATCHED_LINE_BUDGET)),
     ...(bounds.untilPort === undefined ? {} : { ports: job.ports })
   }
 }
