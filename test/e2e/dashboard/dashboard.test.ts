@@ -124,7 +124,7 @@ describe.skipIf(skipBrowserTests)("dashboard in Chromium", () => {
     await page.close()
   })
 
-  it("kills a job with no process left, interrupts one with Ctrl-C, restarts one", async () => {
+  it("kills a job with no process left", async () => {
     const page = await signedIn()
     const marker = uniqueMarker("kill")
     const killed = await call("execute", { command: `sleep 300; echo ${marker}` })
@@ -134,7 +134,11 @@ describe.skipIf(skipBrowserTests)("dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Kill", exact: true }).click()
     await page.locator("#job-meta", { hasText: "killed" }).waitFor()
     await expectEventually("the killed job's shell is gone", () => !pidAlive(killedPid))
+    await page.close()
+  })
 
+  it("interrupts a job with Ctrl-C", async () => {
+    const page = await signedIn()
     const trap = uniqueMarker("int")
     await call("execute", { command: `trap 'echo got-int-${trap}; exit 3' INT; echo ready; while :; do sleep 0.1; done` })
     await page.locator("td.command button", { hasText: trap }).waitFor()
@@ -143,7 +147,11 @@ describe.skipIf(skipBrowserTests)("dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Ctrl-C", exact: true }).click()
     await page.locator("#output", { hasText: `got-int-${trap}` }).waitFor()
     await page.locator("#job-meta", { hasText: "exit 3" }).waitFor()
+    await page.close()
+  })
 
+  it("restarts a job, then kills the new run", async () => {
+    const page = await signedIn()
     const again = uniqueMarker("restart")
     await call("execute", { command: `echo run-${again}; sleep 300` })
     await page.locator("td.command button", { hasText: again }).waitFor()
