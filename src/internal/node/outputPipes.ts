@@ -22,10 +22,24 @@ const PENDING_LIMIT = 1024 * 1024
 /** The one read buffer of every pipe. */
 const readBuffer = Buffer.allocUnsafe(READ_SIZE)
 
-/** The share of the event loop's turns that reading takes. */
+/** A pipe being read, ended once it has reached end-of-file or failed. */
+interface PipeReader {
+  readonly pause: () => void
+  readonly resume: () => void
+  readonly destroy: () => void
+}
+
+/** Every pipe being read, of every job. */
+const openReaders = new Set<PipeReader>()
+
+/**
+ * The share of the event loop's turns that reading takes. Once a turn has spent its budget, every open pipe is
+ * paused at once: libuv then skips the reads still due in this turn (a stopped watcher gets no callback), so a
+ * turn costs the budget and one chunk, however many pipes are ready. The next turn resumes them.
+ */
 const turn = {
   startedAt: -1,
-  waiting: [] as Array<() => void>,
+  paused: [] as Array<PipeReader>,
   /** Records a read; whether this turn may go on reading. */
   spend(): boolean {
     const now = performance.now()
@@ -34,53 +48,56 @@ const turn = {
       // The check phase follows the poll phase that delivered the reads: the next turn begins there.
       setImmediate(turn.end)
     }
-    return now - turn.startedAt < TURN_BUDGET_MS
+    if (now - turn.startedAt < TURN_BUDGET_MS) return true
+    if (turn.paused.length === 0) {
+      for (const reader of openReaders) {
+        reader.pause()
+        turn.paused.push(reader)
+      }
+    }
+    return false
   },
   end(): void {
     turn.startedAt = -1
-    for (const resume of turn.waiting.splice(0)) resume()
+    for (const reader of turn.paused.splice(0)) if (openReaders.has(reader)) reader.resume()
   }
-}
-
-/** A pipe being read (paused by its chunk callback), ended once it has reached end-of-file or failed. */
-interface PipeReader {
-  readonly resume: () => void
-  readonly destroy: () => void
 }
 
 /**
  * Reads `pipe` into `onChunk` (a view of the shared buffer, valid during the call) until it ends, then calls
- * `onEnd` once. `onChunk` returns false to pause the pipe; `resume` goes on.
+ * `onEnd` once. `onChunk` returns false to pause the pipe until `resume`.
  */
 const readPipe = (pipe: Readable, onChunk: (chunk: Uint8Array) => boolean, onEnd: () => void): PipeReader => {
-  let ended = false
+  let reader: PipeReader
   const end = () => {
-    if (ended) return
-    ended = true
+    if (!openReaders.delete(reader)) return
     onEnd()
   }
   // A child's pipe is a net.Socket over a libuv pipe handle: a socket of our own on that handle reads into the
   // shared buffer (Node's `onread`). Where the handle is not there to take, plain `data` events do the same.
   const handle = (pipe as { _handle?: unknown })._handle
   if (pipe instanceof net.Socket && typeof handle === "object" && handle !== null) {
-    const reader: net.Socket = new net.Socket({
+    const socket: net.Socket = new net.Socket({
       handle,
       readable: true,
       writable: false,
       onread: { buffer: readBuffer, callback: (length: number, buffer: Uint8Array) => onChunk(buffer.subarray(0, length)) }
     } as net.SocketConstructorOpts)
-    reader.on("error", end)
-    reader.on("close", end)
+    socket.on("error", end)
+    socket.on("close", end)
     // The child's own socket is left with nothing to read; Node still resumes it when the child exits.
     pipe.on("error", () => {})
-    return { resume: () => reader.resume(), destroy: () => reader.destroy() }
+    reader = { pause: () => socket.pause(), resume: () => socket.resume(), destroy: () => socket.destroy() }
+  } else {
+    pipe.on("data", (chunk: Buffer) => {
+      if (!onChunk(chunk)) pipe.pause()
+    })
+    pipe.on("error", end)
+    pipe.on("close", end)
+    reader = { pause: () => pipe.pause(), resume: () => pipe.resume(), destroy: () => pipe.destroy() }
   }
-  pipe.on("data", (chunk: Buffer) => {
-    if (!onChunk(chunk)) pipe.pause()
-  })
-  pipe.on("error", end)
-  pipe.on("close", end)
-  return { resume: () => pipe.resume(), destroy: () => pipe.destroy() }
+  openReaders.add(reader)
+  return reader
 }
 
 /**
@@ -100,8 +117,8 @@ export class OutputPipes {
 
   constructor(stdout: Readable, stderr: Readable) {
     this.readers = [
-      readPipe(stdout, (chunk) => this.deliver("stdout", 0, chunk), () => this.streamEnded()),
-      readPipe(stderr, (chunk) => this.deliver("stderr", 1, chunk), () => this.streamEnded())
+      readPipe(stdout, (chunk) => this.deliver("stdout", chunk), () => this.streamEnded()),
+      readPipe(stderr, (chunk) => this.deliver("stderr", chunk), () => this.streamEnded())
     ]
   }
 
@@ -135,9 +152,8 @@ export class OutputPipes {
     for (const reader of this.readers) reader.destroy()
   }
 
-  /** Whether the pipe may go on reading in this turn; when not, it is paused and resumed at the next. */
-  private deliver(stream: StreamName, index: number, chunk: Uint8Array): boolean {
-    const reader = this.readers[index]!
+  /** Whether the pipe may go on reading in this turn; when not, it is resumed at the next (or on `attach`). */
+  private deliver(stream: StreamName, chunk: Uint8Array): boolean {
     if (this.sink === undefined) {
       this.pending.push([stream, Uint8Array.prototype.slice.call(chunk)])
       this.pendingBytes += chunk.length
@@ -150,9 +166,7 @@ export class OutputPipes {
       this.close()
       return false
     }
-    if (turn.spend()) return true
-    turn.waiting.push(reader.resume)
-    return false
+    return turn.spend()
   }
 
   private streamEnded(): void {
