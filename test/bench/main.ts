@@ -159,7 +159,8 @@ const readCost = async () => {
         const t1 = performance.now()
         const read = yield* jobs.output(job.id, { cursor })
         const t2 = performance.now()
-        if (Buffer.byteLength(read.stdout) !== 64 * 1024) throw new Error("cursor read returned the wrong size")
+        // One page: as much of the 64 KiB after the cursor as the result budget lets through.
+        if (Buffer.byteLength(read.stdout) === 0) throw new Error("cursor read returned nothing")
         if (i >= 20) {
           tails.push(t1 - t0)
           reads.push(t2 - t1)
@@ -169,7 +170,7 @@ const readCost = async () => {
     }))
     costs.set(label, cost)
     rows.push({ section: "read cost", metric: `tail 50 lines, ${label} retained`, unit: "ms", ours: cost.tail })
-    rows.push({ section: "read cost", metric: `cursor read 64 KiB, ${label} retained`, unit: "ms", ours: cost.read })
+    rows.push({ section: "read cost", metric: `cursor read of one page, 64 KiB from the end, ${label} retained`, unit: "ms", ours: cost.read })
   }
   await runtime.dispose()
   const small = costs.get("100 KiB")!
