@@ -56,9 +56,11 @@ export const makeEventHub: Effect.Effect<EventHub> = Effect.gen(function*() {
     publish: (event) => (subscribers > 0 ? PubSub.publish(events, event) : Effect.void),
     publishOutput: (job, stream, bytes) => {
       if (outputSubscribers === 0) return
-      events.unsafeOffer(
+      // Published through the sliding strategy, which drops a slow subscriber's oldest events; it never waits.
+      Effect.runSync(PubSub.publish(
+        events,
         JobEvent.Output({ jobId: job.id, stream, bytes: Uint8Array.prototype.slice.call(bytes), cursor: job.cursorAt(job.buffer.position) })
-      )
+      ))
     },
     subscription,
     stream: (withOutput) =>
