@@ -1,6 +1,6 @@
 /**
- * The live `ProcessGuard`: a small Node process (`guard/main.js`) started detached next to the server when the
- * first job starts, with a pipe to its stdin. The server writes one line per job event; if the pipe closes without the goodbye that a
+ * The live `ProcessGuard`: a small Node process (`guard/main.js`) started detached next to the server, with a
+ * pipe to its stdin. The server writes one line per job event; if the pipe closes without the goodbye that a
  * clean shutdown sends, the guard stops every process group it was told about and exits.
  *
  * @since 0.1.0
@@ -65,8 +65,8 @@ const unrefAll = (child: ChildProcess): void => {
 }
 
 /**
- * The live guard. If the guard cannot start (its script is missing, or the process fails), the layer logs a
- * warning and guards nothing from then on: the server still runs, without protection against its own SIGKILL.
+ * The live guard. If the guard cannot start, the layer logs a warning and provides a guard that does
+ * nothing: the server still runs, without protection against its own SIGKILL.
  *
  * @since 0.1.0
  * @category layers
@@ -82,6 +82,11 @@ export const layer = (options: Options): Layer.Layer<ProcessGuard> =>
       }
       const graceMs = Duration.toMillis(Duration.decode(options.killGrace))
       const runtime = yield* Effect.runtime<never>()
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() => startGuard(script, graceMs)),
+        (child) => sayGoodbye(child)
+      )
+      unrefAll(child)
       let usable = true
       const lost = (reason: string) => {
         if (!usable) return
@@ -90,26 +95,9 @@ export const layer = (options: Options): Layer.Layer<ProcessGuard> =>
           Effect.logWarning(`the guard process stopped (${reason}); jobs will not be stopped if the server is killed`)
         )
       }
-      /**
-       * The guard is started when the first job is: until then there is nothing to guard, and the server starts
-       * without a second Node process competing for the CPU before it answers `initialize`.
-       */
-      let child: ChildProcess | undefined
-      const guard = (): ChildProcess | undefined => {
-        if (child !== undefined || !usable) return child
-        try {
-          child = startGuard(script, graceMs)
-        } catch (error) {
-          lost(String(error))
-          return undefined
-        }
-        unrefAll(child)
-        child.on("error", (error) => lost(error.message))
-        child.stdin?.on("error", (error) => lost(error.message))
-        child.on("exit", (code, signal) => lost(signal === null ? `exit code ${code}` : signal))
-        return child
-      }
-      yield* Effect.addFinalizer(() => (child === undefined ? Effect.void : sayGoodbye(child)))
+      child.on("error", (error) => lost(error.message))
+      child.stdin?.on("error", (error) => lost(error.message))
+      child.on("exit", (code, signal) => lost(signal === null ? `exit code ${code}` : signal))
       yield* Effect.addFinalizer(() => Effect.sync(() => {
         usable = false
       }))
@@ -118,13 +106,12 @@ export const layer = (options: Options): Layer.Layer<ProcessGuard> =>
       let releases = ""
       let releaseTimer: ReturnType<typeof setTimeout> | undefined
       const write = (lines: string) => {
+        const stdin = child.stdin
         if (releaseTimer !== undefined) clearTimeout(releaseTimer)
         releaseTimer = undefined
         const text = releases + lines
         releases = ""
-        if (!usable || text === "") return
-        const stdin = guard()?.stdin
-        if (stdin === undefined || stdin === null) return
+        if (!usable || stdin === null || text === "") return
         // A guard that stops reading must not make the server buffer without end: give it up instead.
         if (stdin.writableLength > MAX_UNREAD_BYTES) return lost("it stopped reading its messages")
         stdin.write(text)
