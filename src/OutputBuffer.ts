@@ -223,9 +223,7 @@ export class OutputBuffer {
         if (runFrom >= upper) break
         continue
       }
-      this.store.views(this.combinedOf(run, a), b - a, (view) => {
-        for (let i = view.indexOf(NEWLINE); i >= 0; i = view.indexOf(NEWLINE, i + 1)) count++
-      })
+      count += this.store.count(NEWLINE, this.combinedOf(run, a), b - a)
     }
     return count
   }

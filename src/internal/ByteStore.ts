@@ -9,6 +9,23 @@
 /** Small enough that a quiet job holds little, large enough that a 64 KiB read spans a handful. */
 const SEGMENT_SIZE = 16 * 1024
 
+/**
+ * Occurrences of `byte` in `view`: a native search per occurrence while they are sparse (long lines), a plain
+ * loop once they are dense, where one native call per occurrence would cost ten times more (`yes` output).
+ */
+const countIn = (view: Uint8Array, byte: number): number => {
+  const dense = view.length >> 4
+  let count = 0
+  for (let at = view.indexOf(byte); at >= 0; at = view.indexOf(byte, at + 1)) {
+    count++
+    if (count > dense) {
+      for (let rest = at + 1; rest < view.length; rest++) if (view[rest] === byte) count++
+      return count
+    }
+  }
+  return count
+}
+
 /** @internal */
 export class ByteStore {
   private readonly segments: Array<Uint8Array | undefined>
@@ -56,6 +73,15 @@ export class ByteStore {
       target.set(view, done)
       done += view.length
     })
+  }
+
+  /** How many times `byte` occurs in the `length` bytes written at `offset` (modulo the size). */
+  count(byte: number, offset: number, length: number): number {
+    let count = 0
+    this.views(offset, length, (view) => {
+      count += countIn(view, byte)
+    })
+    return count
   }
 
   /** Where the last `byte` in [from, to) is (offsets as written, not modulo), or -1. */

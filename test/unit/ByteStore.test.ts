@@ -32,10 +32,22 @@ describe("ByteStore", () => {
         const viewed: Array<number> = []
         store.views(from, window, (view) => viewed.push(...view))
         assert.deepStrictEqual(viewed, Array.from(expected))
+        assert.strictEqual(store.count(10, from, window), expected.filter((byte) => byte === 10).length)
         const last = expected.lastIndexOf(10)
         assert.strictEqual(store.lastIndexOf(10, from, offset), last < 0 ? -1 : from + last)
       }
     }
+  })
+
+  it("counts a byte the same whether it is sparse or dense", () => {
+    const store = new ByteStore(64 * 1024)
+    const dense = Uint8Array.from({ length: 40_000 }, (_, i) => (i % 2 === 0 ? 10 : 121))
+    const sparse = Uint8Array.from({ length: 20_000 }, (_, i) => (i % 5000 === 4999 ? 10 : 120))
+    store.write(0, dense)
+    store.write(40_000, sparse)
+    assert.strictEqual(store.count(10, 0, 40_000), 20_000)
+    assert.strictEqual(store.count(10, 40_000, 20_000), 4)
+    assert.strictEqual(store.count(10, 39_990, 20), 5)
   })
 
   it("takes memory as it is written: a quiet ring holds one segment", () => {
