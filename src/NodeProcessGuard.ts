@@ -42,6 +42,12 @@ export const defaultScript: string = fileURLToPath(new URL("./guard/main.js", im
 
 /** Messages are a few dozen bytes; this much unread means the guard is stuck. */
 const MAX_UNREAD_BYTES = 1024 * 1024
+/**
+ * A release waits this long at most, to go with the next line: each write wakes the guard, which costs the
+ * server a context switch, and a job that ends is released about as often as one starts. A late release is
+ * harmless: the guard only signals groups with live members.
+ */
+const RELEASE_DELAY_MS = 200
 
 const startGuard = (script: string, graceMs: number): ChildProcess =>
   spawn(process.execPath, [script, String(process.pid), String(graceMs)], {
@@ -96,14 +102,30 @@ export const layer = (options: Options): Layer.Layer<ProcessGuard> =>
         usable = false
       }))
 
+      /** Releases not written yet. */
+      let releases = ""
+      let releaseTimer: ReturnType<typeof setTimeout> | undefined
+      const write = (lines: string) => {
+        const stdin = child.stdin
+        if (releaseTimer !== undefined) clearTimeout(releaseTimer)
+        releaseTimer = undefined
+        const text = releases + lines
+        releases = ""
+        if (!usable || stdin === null || text === "") return
+        // A guard that stops reading must not make the server buffer without end: give it up instead.
+        if (stdin.writableLength > MAX_UNREAD_BYTES) return lost("it stopped reading its messages")
+        stdin.write(text)
+      }
       const tell = (message: GuardMessage) =>
         Effect.sync(() => {
-          const stdin = child.stdin
-          if (!usable || stdin === null) return
-          // A guard that stops reading must not make the server buffer without end: give it up instead.
-          if (stdin.writableLength > MAX_UNREAD_BYTES) return lost("it stopped reading its messages")
-          stdin.write(encodeGuardMessage(message))
+          if (!usable) return
+          // Groups and processes are written at once: the server may die at any moment.
+          if (message._tag !== "release") return write(encodeGuardMessage(message))
+          releases += encodeGuardMessage(message)
+          releaseTimer ??= setTimeout(() => write(""), RELEASE_DELAY_MS).unref()
         })
+      // Pending releases are written before the goodbye (finalizers run in reverse order of addition).
+      yield* Effect.addFinalizer(() => Effect.sync(() => write("")))
 
       return ProcessGuard.of({
         watchGroup: (group) => tell({ _tag: "group", ...group }),

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { ByteStore } from "./internal/ByteStore.js"
 
 /**
  * Which of the two output streams a byte came from.
@@ -43,7 +44,6 @@ const STDERR = 1
 type StreamIndex = typeof STDOUT | typeof STDERR
 const streamIndex = (name: StreamName): StreamIndex => (name === "stdout" ? STDOUT : STDERR)
 
-const INITIAL_CAPACITY = 4 * 1024
 const NEWLINE = 0x0a
 const EMPTY = new Uint8Array(0)
 
@@ -71,7 +71,8 @@ export class OutputBuffer {
   private readonly seen: [number, number] = [0, 0]
   /** Bytes per stream dropped from the front; equals the stream position of its oldest retained byte. */
   private readonly dropped: [number, number] = [0, 0]
-  private storage: Uint8Array
+  /** The bytes, at their combined offsets modulo the capacity; memory is taken as they are written. */
+  private readonly store: ByteStore
   /** Combined offset (stdout + stderr) of the oldest retained byte. */
   private start = 0
   /** Combined offset one past the newest byte. */
@@ -86,7 +87,7 @@ export class OutputBuffer {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`OutputBuffer capacity must be a positive integer, got ${capacity}`)
     }
-    this.storage = new Uint8Array(Math.min(capacity, INITIAL_CAPACITY))
+    this.store = new ByteStore(capacity)
   }
 
   /** Bytes currently retained, both streams together. */
@@ -129,7 +130,6 @@ export class OutputBuffer {
       const overflow = this.retained + length - this.capacity
       if (overflow > 0) this.dropFront(overflow)
     }
-    this.ensureStorage(this.retained + bytes.length)
     this.pushRun(index)
     this.writeBytes(this.end, bytes)
     this.end += bytes.length
@@ -214,7 +214,6 @@ export class OutputBuffer {
     const upper = Math.min(to, this.seen[index])
     if (upper <= lower) return 0
     let count = 0
-    const size = this.storage.length
     for (let run = this.firstRunReaching(index, lower); run < this.runCount(); run++) {
       if (this.runStream[this.runHead + run] !== index) continue
       const [runFrom, runTo] = this.runStreamRange(run)
@@ -224,17 +223,7 @@ export class OutputBuffer {
         if (runFrom >= upper) break
         continue
       }
-      // The run's bytes are at most two physical stretches of the backing store.
-      let offset = this.combinedOf(run, a)
-      let length = b - a
-      while (length > 0) {
-        const at = offset % size
-        const stretch = Math.min(length, size - at)
-        const view = this.storage.subarray(at, at + stretch)
-        for (let i = view.indexOf(NEWLINE); i >= 0; i = view.indexOf(NEWLINE, i + 1)) count++
-        offset += stretch
-        length -= stretch
-      }
+      count += this.store.count(NEWLINE, this.combinedOf(run, a), b - a)
     }
     return count
   }
@@ -269,17 +258,7 @@ export class OutputBuffer {
 
   /** Combined offset of the last newline in [from, to), or -1; searches the backing store natively. */
   private lastNewline(from: number, to: number): number {
-    const size = this.storage.length
-    let end = to
-    while (end > from) {
-      const physicalEnd = ((end - 1) % size) + 1
-      const segmentLength = Math.min(end - from, physicalEnd)
-      const physicalStart = physicalEnd - segmentLength
-      const at = this.storage.subarray(physicalStart, physicalEnd).lastIndexOf(NEWLINE)
-      if (at >= 0) return end - segmentLength + at
-      end -= segmentLength
-    }
-    return -1
+    return this.store.lastIndexOf(NEWLINE, from, to)
   }
 
   private runCount(): number {
@@ -390,37 +369,11 @@ export class OutputBuffer {
     }
   }
 
-  /** Grows the backing store (doubling, up to the cap) so it can hold `needed` bytes. */
-  private ensureStorage(needed: number): void {
-    if (needed <= this.storage.length) return
-    let size = this.storage.length
-    while (size < needed) size *= 2
-    size = Math.min(size, this.capacity)
-    const next = new Uint8Array(size)
-    const retained = this.retained
-    if (retained > 0) {
-      const copy = new Uint8Array(retained)
-      this.copyOut(this.start, retained, copy, 0)
-      this.storage = next
-      this.writeBytes(this.start, copy)
-    } else {
-      this.storage = next
-    }
-  }
-
   private writeBytes(combinedOffset: number, bytes: Uint8Array): void {
-    const size = this.storage.length
-    const at = combinedOffset % size
-    const first = Math.min(bytes.length, size - at)
-    this.storage.set(bytes.subarray(0, first), at)
-    if (first < bytes.length) this.storage.set(bytes.subarray(first), 0)
+    this.store.write(combinedOffset, bytes)
   }
 
   private copyOut(combinedOffset: number, length: number, target: Uint8Array, targetOffset: number): void {
-    const size = this.storage.length
-    const at = combinedOffset % size
-    const first = Math.min(length, size - at)
-    target.set(this.storage.subarray(at, at + first), targetOffset)
-    if (first < length) target.set(this.storage.subarray(0, length - first), targetOffset + first)
+    this.store.copyOut(combinedOffset, length, target, targetOffset)
   }
 }

@@ -12,6 +12,7 @@ import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { SpawnFailed } from "./domain/errors.js"
 import type { StdinMode } from "./domain/JobStatus.js"
+import type { StreamName } from "./OutputBuffer.js"
 import type { ResourceLimits } from "./policy/ResourceLimits.js"
 
 /**
@@ -68,6 +69,15 @@ export type SignalTarget = "group" | "programs"
 export class StdinUnavailable extends Data.TaggedError("StdinUnavailable")<{ readonly reason: string }> {}
 
 /**
+ * Receives output as it is read. The chunk may be a view of a buffer the spawner reuses: it is valid during
+ * the call only, so a sink copies what it keeps, and it must not block.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OutputSink = (stream: StreamName, chunk: Uint8Array) => void
+
+/**
  * A started process. Both output streams must be drained (the runtime always does), or the process blocks
  * once its pipe fills.
  *
@@ -79,6 +89,13 @@ export interface JobProcess {
   readonly pid: number
   readonly stdout: Stream.Stream<Uint8Array>
   readonly stderr: Stream.Stream<Uint8Array>
+  /**
+   * Where the spawner can, the cheaper way to drain both streams: every chunk of either is handed to `sink` as
+   * it is read (chunks read before the call first), with no fiber or queue per chunk; the effect completes once
+   * both streams have ended. The runtime uses it instead of `stdout` and `stderr` when present; use one or the
+   * other, once.
+   */
+  readonly drain?: ((sink: OutputSink) => Effect.Effect<void>) | undefined
   /** Hands a chunk to the process's stdin; waits while the process is not reading (backpressure). */
   readonly write: (chunk: Uint8Array) => Effect.Effect<void, StdinUnavailable>
   /** Sends end-of-file after the input already written. */

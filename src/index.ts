@@ -43,13 +43,14 @@ export {
 export {
   type ExitInfo,
   type JobProcess,
+  type OutputSink,
   type SignalName,
   type SignalTarget,
   Spawner,
   type SpawnRequest,
   StdinUnavailable
 } from "./Spawner.js"
-/** The live `Spawner`, on `@effect/platform`'s `Command`. @since 0.1.0 */
+/** The live `Spawner`, on `node:child_process`. @since 0.1.0 */
 export * as NodeSpawner from "./NodeSpawner.js"
 /** The optional watcher that stops the jobs if the server dies without stopping them. @since 0.1.0 */
 export { ProcessGuard } from "./ProcessGuard.js"

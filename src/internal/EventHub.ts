@@ -21,8 +21,11 @@ export const EVENT_BUFFER = 512
 export interface EventHub {
   /** Publishes a lifecycle event (free when nobody subscribed). */
   readonly publish: (event: JobEvent) => Effect.Effect<void>
-  /** The effect that publishes an output chunk, or undefined when no subscriber wants output. */
-  readonly publishOutput: (job: Job, stream: StreamName, bytes: Uint8Array) => Effect.Effect<void> | undefined
+  /**
+   * Publishes an output chunk at once, when a subscriber wants output (otherwise it costs a comparison). The
+   * chunk is copied: the caller's may be a view of a reused read buffer.
+   */
+  readonly publishOutput: (job: Job, stream: StreamName, bytes: Uint8Array) => void
   /** A queue subscribed at once, for the scope's lifetime. */
   readonly subscription: (withOutput: boolean) => Effect.Effect<Queue.Dequeue<JobEvent>, never, Scope.Scope>
   /** The events as a stream (subscribed when the stream starts); without output chunks unless `withOutput`. */
@@ -51,10 +54,14 @@ export const makeEventHub: Effect.Effect<EventHub> = Effect.gen(function*() {
 
   return {
     publish: (event) => (subscribers > 0 ? PubSub.publish(events, event) : Effect.void),
-    publishOutput: (job, stream, bytes) =>
-      outputSubscribers > 0 ?
-        PubSub.publish(events, JobEvent.Output({ jobId: job.id, stream, bytes, cursor: job.cursorAt(job.buffer.position) })) :
-        undefined,
+    publishOutput: (job, stream, bytes) => {
+      if (outputSubscribers === 0) return
+      // Published through the sliding strategy, which drops a slow subscriber's oldest events; it never waits.
+      Effect.runSync(PubSub.publish(
+        events,
+        JobEvent.Output({ jobId: job.id, stream, bytes: Uint8Array.prototype.slice.call(bytes), cursor: job.cursorAt(job.buffer.position) })
+      ))
+    },
     subscription,
     stream: (withOutput) =>
       Stream.unwrapScoped(

@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { Job, StopReason } from "./Job.js"
 import type { StreamName } from "../OutputBuffer.js"
-import type { ExitInfo, JobProcess } from "../Spawner.js"
+import type { ExitInfo, JobProcess, OutputSink } from "../Spawner.js"
 
 /**
  * The timings a supervisor follows.
@@ -31,8 +31,8 @@ export interface SupervisorSettings {
  * @internal
  */
 export interface SupervisorHooks {
-  /** What to do with a chunk besides storing it; `undefined` when nothing needs doing. */
-  readonly onOutput: (job: Job, stream: StreamName, chunk: Uint8Array) => Effect.Effect<void> | undefined
+  /** What to do with a chunk besides storing it, at once; the chunk is valid during the call only. */
+  readonly onOutput: (job: Job, stream: StreamName, chunk: Uint8Array) => void
   readonly onExit: (job: Job) => Effect.Effect<void>
   /**
    * A restart policy: whether the run that ended with this exit is followed by another, and the step that
@@ -112,17 +112,22 @@ export const killJob = (job: Job, reason: StopReason): Effect.Effect<boolean> =>
     job.markStopping(reason) ? Effect.as(job.process.signal("SIGKILL"), true) : Effect.succeed(false)
   ))
 
-const pump = (job: Job, name: StreamName, stream: Stream.Stream<Uint8Array>, hooks: SupervisorHooks) =>
-  Stream.runForEachChunk(stream, (chunks) => {
-    // The hot path of a flood: append synchronously, and build effects only for event subscribers.
-    let effects: Array<Effect.Effect<void>> | undefined
-    for (const chunk of chunks) {
-      job.append(name, chunk)
-      const published = hooks.onOutput(job, name, chunk)
-      if (published !== undefined) (effects ??= []).push(published)
-    }
-    return effects === undefined ? Effect.void : Effect.all(effects, { discard: true })
-  })
+/** Stores a chunk and hands it on: synchronous, since it runs for every chunk of a flood. */
+const outputSink = (job: Job, hooks: SupervisorHooks): OutputSink => (stream, chunk) => {
+  job.append(stream, chunk)
+  hooks.onOutput(job, stream, chunk)
+}
+
+/** Drains both output streams of one run into the job until both have ended: by the spawner's `drain` where it has one. */
+const drainOutput = (job: Job, process: JobProcess, hooks: SupervisorHooks): Effect.Effect<void> => {
+  const sink = outputSink(job, hooks)
+  if (process.drain !== undefined) return process.drain(sink)
+  const pump = (name: StreamName, stream: Stream.Stream<Uint8Array>) =>
+    Stream.runForEachChunk(stream, (chunks) => Effect.sync(() => {
+      for (const chunk of chunks) sink(name, chunk)
+    }))
+  return Effect.all([pump("stdout", process.stdout), pump("stderr", process.stderr)], { concurrency: 2, discard: true })
+}
 
 /**
  * Lets the pumps read what the shell wrote before it exited. With nothing left in the group the pipes reach
@@ -156,11 +161,7 @@ export const supervise = (
   hooks: SupervisorHooks
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
-    const drain = (process: JobProcess) =>
-      Effect.all(
-        [pump(job, "stdout", process.stdout, hooks), pump(job, "stderr", process.stderr, hooks)],
-        { concurrency: 2, discard: true }
-      ).pipe(Effect.fork)
+    const drain = (process: JobProcess) => Effect.fork(drainOutput(job, process, hooks))
     let pumps = yield* drain(job.process)
     // The time limit is the job's, across the runs of a restart policy.
     const timer = yield* Option.match(job.spec.timeout, {

@@ -141,11 +141,28 @@ export const environEntries = (pid: number): Array<string> | undefined => {
   return text === undefined ? undefined : text.split("\0")
 }
 
-/** Clock ticks since boot now, on the same scale as `ProcessEntry.startTime`. @internal */
+/** How long a read of /proc/uptime is followed on the monotonic clock before it is read again. */
+const UPTIME_REREAD_MS = 10_000
+
+let uptimeRead: { readonly ticks: number; readonly at: number } | undefined
+
+/**
+ * Clock ticks since boot now, on the same scale as `ProcessEntry.startTime`: /proc/uptime read at most every
+ * few seconds and followed on the monotonic clock in between. That clock stops during suspend (the figure then
+ * lags, which is safe for a lower bound) and is slewed by at most 0.05%, so it leads the truth by half a tick at
+ * most: a caller that takes one tick off for a lower bound never excludes a process started after it.
+ *
+ * @internal
+ */
 export const ticksSinceBoot = (): number => {
-  const text = readFileOrUndefined("/proc/uptime")
-  const seconds = text === undefined ? Number.NaN : Number.parseFloat(text)
-  return Number.isFinite(seconds) ? Math.floor(seconds * TICKS_PER_SECOND) : 0
+  const now = performance.now()
+  if (uptimeRead === undefined || now - uptimeRead.at > UPTIME_REREAD_MS) {
+    const text = readFileOrUndefined("/proc/uptime")
+    const seconds = text === undefined ? Number.NaN : Number.parseFloat(text)
+    if (!Number.isFinite(seconds)) return 0
+    uptimeRead = { ticks: Math.floor(seconds * TICKS_PER_SECOND), at: now }
+  }
+  return uptimeRead.ticks + Math.floor(((now - uptimeRead.at) * TICKS_PER_SECOND) / 1000)
 }
 
 // Processes come and go between readdir and read: a vanished entry is simply skipped.

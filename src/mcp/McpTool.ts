@@ -144,26 +144,36 @@ export const failure = (message: string): CallToolResult => ({
 export const make = <In extends Schema.Schema.AnyNoContext, Out extends Schema.Schema.AnyNoContext, R>(
   tool: McpTool<In, Out, R>
 ): Any<R> => {
-  const decode = Schema.decodeUnknown(tool.input, { errors: "all", onExcessProperty: "error" })
-  const encode = Schema.encode(tool.output)
-  const definition: Tool = {
-    name: tool.name,
-    description: tool.description,
-    // No output schema: agents do not read it, and it would double what every agent's context pays for the
-    // tools. The result's fields are the wire schemas' (mcp/wire.ts), which the command-line client decodes.
-    inputSchema: toJsonSchema(tool.input),
-    ...(tool.title === undefined ? {} : { title: tool.title }),
-    ...(tool.annotations === undefined ? {} : { annotations: tool.annotations })
-  }
+  // Parsers compiled on the first call, like the definition on the first listing: start-up pays for neither.
+  const makeParsers = () => ({
+    decode: Schema.decodeUnknown(tool.input, { errors: "all", onExcessProperty: "error" }),
+    encode: Schema.encode(tool.output)
+  })
+  let parsers: ReturnType<typeof makeParsers> | undefined
+  const parsersOf = () => parsers ??= makeParsers()
+  // Built when first asked for (tools/list), not at start-up: deriving JSON Schemas costs before `initialize`.
+  let definition: Tool | undefined
+  const definitionOf = (): Tool =>
+    definition ??= {
+      name: tool.name,
+      description: tool.description,
+      // No output schema: agents do not read it, and it would double what every agent's context pays for the
+      // tools. The result's fields are the wire schemas' (mcp/wire.ts), which the command-line client decodes.
+      inputSchema: toJsonSchema(tool.input),
+      ...(tool.title === undefined ? {} : { title: tool.title }),
+      ...(tool.annotations === undefined ? {} : { annotations: tool.annotations })
+    }
   return {
     name: tool.name,
-    definition,
+    get definition() {
+      return definitionOf()
+    },
     call: (args, context) =>
-      decode(args ?? {}).pipe(
-        Effect.mapError((error) => ({ message: formatParseError(tool.name, Object.keys(definition.inputSchema.properties ?? {}), error) })),
+      parsersOf().decode(args ?? {}).pipe(
+        Effect.mapError((error) => ({ message: formatParseError(tool.name, Object.keys(definitionOf().inputSchema.properties ?? {}), error) })),
         Effect.flatMap((input) => tool.handler(input, context)),
         Effect.flatMap((output) =>
-          encode(output).pipe(
+          parsersOf().encode(output).pipe(
             Effect.orDie,
             Effect.map((encoded) => success(encoded as object))
           )

@@ -13,7 +13,8 @@ import {
   McpError,
   type ProgressToken,
   type ServerNotification,
-  type ServerRequest
+  type ServerRequest,
+  type Tool
 } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import type { HandlerRuntime } from "./handlerRuntime.js"
@@ -82,11 +83,14 @@ export const registerTools = <R>(
   // Claude Code keeps a result whose text is under this size in the conversation (it writes a larger one to a
   // file). A result's text is its JSON: output with its escapes, plus the other fields and notices.
   const meta = { [MAX_RESULT_SIZE_META]: 2 * options.maxResultSize + RESULT_OVERHEAD }
-  const definitions = Array.from(tools.values(), (tool) => {
-    const definition = { ...tool.definition, _meta: { ...tool.definition._meta, ...meta } }
-    return notices === undefined ? definition : declareNotices(definition)
-  })
-  server.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: definitions }))
+  // Built on the first tools/list: a client's `initialize` is answered without them.
+  let definitions: Array<Tool> | undefined
+  const listed = () =>
+    definitions ??= Array.from(tools.values(), (tool) => {
+      const definition = { ...tool.definition, _meta: { ...tool.definition._meta, ...meta } }
+      return notices === undefined ? definition : declareNotices(definition)
+    })
+  server.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: listed() }))
 
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
     const tool = tools.get(request.params.name)

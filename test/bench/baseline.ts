@@ -45,3 +45,14 @@ export const spawnToExit = (command: string): Promise<void> =>
     child.on("error", reject)
     child.on("exit", () => resolve())
   })
+
+/** Time from `spawn` to the child's 'spawn' event (resolved once the child has exited, so none pile up). */
+export const spawnToSpawnEvent = (command: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const start = performance.now()
+    let spawnMs = Number.NaN
+    const child = spawn("/bin/sh", ["-c", command], { stdio: "ignore" })
+    child.on("spawn", () => (spawnMs = performance.now() - start))
+    child.on("error", reject)
+    child.on("exit", () => resolve(spawnMs))
+  })

@@ -1,11 +1,11 @@
 /**
- * Why a process could not start, as a sentence that says what to do: checks made before the spawn, and the
- * platform's errors and thrown defects translated.
+ * Why a process could not start, as a sentence that says what to do: checks made before the spawn, and Node's
+ * spawn errors and thrown defects translated.
  *
  * @internal
  */
-import type { PlatformError } from "@effect/platform/Error"
 import * as Either from "effect/Either"
+import * as fs from "node:fs"
 import { SpawnFailed } from "../../domain/errors.js"
 import type { SpawnRequest } from "../../Spawner.js"
 
@@ -32,18 +32,19 @@ export const shellNotExecutable = (request: SpawnRequest): SpawnFailed =>
     reason: `the shell ${JSON.stringify(request.shell)} was not found or is not executable. Set MCP_BG_SHELL to an existing shell such as /bin/sh.`
   })
 
-/** A spawn the platform reported as failed. @internal */
-export const spawnError = (request: SpawnRequest, error: PlatformError): SpawnFailed =>
+/** A spawn that Node reported as failed (its `error` event), by the system's error code. @internal */
+export const spawnError = (request: SpawnRequest, error: NodeJS.ErrnoException): SpawnFailed =>
   new SpawnFailed({ command: request.command, reason: describeSpawnError(request, error) })
 
-const describeSpawnError = (request: SpawnRequest, error: PlatformError): string => {
-  if (error._tag === "SystemError" && error.method === "access") {
+const describeSpawnError = (request: SpawnRequest, error: NodeJS.ErrnoException): string => {
+  // A missing working directory and a missing shell are both ENOENT: look which one it is (on failure only).
+  if (error.code === "ENOENT" && !fs.existsSync(request.cwd)) {
     return `the working directory ${JSON.stringify(request.cwd)} does not exist or is not accessible. Pass an existing cwd.`
   }
-  if (error._tag === "SystemError" && error.reason === "NotFound") {
+  if (error.code === "ENOENT") {
     return `the shell ${JSON.stringify(request.shell)} was not found. Set MCP_BG_SHELL to an existing shell such as /bin/sh.`
   }
-  if (error._tag === "SystemError" && error.reason === "PermissionDenied") {
+  if (error.code === "EACCES" || error.code === "EPERM") {
     return `permission denied running ${JSON.stringify(request.shell)} in ${JSON.stringify(request.cwd)}. Check that the shell is executable and the directory is accessible.`
   }
   return `${error.message}. Check the shell (MCP_BG_SHELL) and the working directory.`
