@@ -70,8 +70,12 @@ describe("restart policies with real processes", () => {
           cwd: dir,
           restart: "on-failure"
         })
-        yield* expectEventuallyEffect("the second run is up", () => live() > 0, 10_000)
-        assert.strictEqual((yield* jobs.status(job.id)).restarts, 1)
+        // The new run's process can be up a moment before the job records the restart: wait for both.
+        yield* expectEventuallyEffect(
+          "the second run is up and recorded",
+          Effect.map(jobs.status(job.id), (details) => live() > 0 && details.restarts === 1),
+          10_000
+        )
       }).pipe(Effect.provide(liveJobs())))
       // The layer's scope has closed: the run's group got SIGTERM, then SIGKILL after the grace.
       assert.strictEqual(live(), 0)
